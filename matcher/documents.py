@@ -141,7 +141,9 @@ _SUPPORTED = "Please upload the CV as a PDF, a Word document (.docx) or a plain-
 
 
 def _unsupported(what: str) -> DocumentError:
-    return DocumentError("unsupported_type", f"This file looks like {what}, which is not supported. {_SUPPORTED}")
+    return DocumentError(
+        "unsupported_type", f"This file looks like {what}, which is not supported. {_SUPPORTED}"
+    )
 
 
 def _zip_has_main_part(data: bytes) -> bool:
@@ -208,17 +210,29 @@ def _is_cyrillic(ch: str) -> bool:
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def _looks_like_text(text: str) -> bool:
+    """False if the decoded sample is full of controls, unassigned or private-use code points."""
+    sample = text[:_SNIFF_BYTES]
+    if not sample:
+        return True
+    bad = sum(
+        1
+        for ch in sample
+        if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs") and ch not in "\t\n\r\f\x1b"
+    )
+    return bad <= 0.01 * len(sample)
+
+
 def _plausible_cyrillic(text: str) -> bool:
     """Heuristic: does text decoded as cp1251 look like real Cyrillic prose?"""
+    text = text[:_SNIFF_BYTES]
+    if not _looks_like_text(text):
+        return False
     non_ascii = [ch for ch in text if ord(ch) > 0x7F]
     if not non_ascii:
         return False
     cyrillic = sum(1 for ch in non_ascii if _is_cyrillic(ch))
     if cyrillic < 0.7 * len(non_ascii):
-        return False
-    # Control characters other than whitespace never occur in real text.
-    odd = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\x1b")
-    if odd > 0.01 * len(text):
         return False
     # Words that mix Latin and Cyrillic letters (typical of Latin-1 text misread as cp1251) or
     # that flip case inside the word (typical of random bytes) are rare in real text.
@@ -267,6 +281,8 @@ def decode_text(data: bytes) -> str:
                     "Please save it as UTF-8, or upload a PDF or Word document (.docx).",
                 ) from None
             text = candidate
+    if not _looks_like_text(text):
+        raise DocumentError("encoding", "The text file contains characters that are not readable text.")
     return _normalise(text)
 
 
@@ -278,8 +294,7 @@ def _pdf_corrupt() -> DocumentError:
 
 
 def _extract_pdf(data: bytes, limits: DocumentLimits) -> tuple[str, int]:
-    from pypdf import PdfReader
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType, PdfReader
 
     encrypted_error = DocumentError(
         "pdf_encrypted",
@@ -338,7 +353,8 @@ def _check_docx_archive(data: bytes, limits: DocumentLimits) -> None:
     except Exception as exc:
         raise _docx_corrupt() from exc
     too_large = DocumentError(
-        "docx_too_large", "The Word document expands to far more data than a CV could contain and was rejected."
+        "docx_too_large",
+        "The Word document expands to far more data than a CV could contain and was rejected.",
     )
     if len(infos) > limits.max_docx_members:
         raise too_large
@@ -516,7 +532,8 @@ def extract(data: bytes, limits: DocumentLimits | None = None, truncate: bool = 
         if not truncate:
             raise DocumentError(
                 "too_long",
-                f"The document has {len(text):,} characters of text; at most {limits.max_chars:,} are accepted.",
+                f"The document has {len(text):,} characters of text; "
+                f"at most {limits.max_chars:,} are accepted.",
             )
         text = text[: limits.max_chars].rstrip()
         truncated = True

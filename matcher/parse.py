@@ -180,7 +180,9 @@ class _CardParser:
                 self._function_list(row[1:])
                 continue
             if key in ("competencies", "regulations", "related"):
-                section = key
+                # the list of regulations is empty in these cards, and one card prints its related
+                # occupations right under it without their own label row
+                section = "related" if key == "regulations" else key
             elif key is not None and section not in ("functions", "lf"):
                 section = key
             elif section == "functions" and self._has_marker(row):
@@ -305,6 +307,9 @@ class _CardParser:
         return " ".join(r[col] for r in rows if len(r) > col and r[col]).strip()
 
     def _build(self) -> Occupation:
+        if not self.competencies.strip():
+            raise ParseError(f"card {self.clause} is incomplete: no 'Жеке құзыреттерге қойылатын талаптар' row "
+                             "after its labour functions (is the source truncated?)")
         if len(self.ability_lists) != len(self.skills) or len(self.knowledge_lists) != len(self.skills):
             raise ParseError(
                 f"card {self.clause}: {len(self.skills)} skill headers but {len(self.ability_lists)} 'Машығы' "
@@ -355,20 +360,27 @@ class _CardParser:
         )
 
     def _education(self) -> list[Education]:
-        out: list[Education] = []
+        """Rows of (level, specialty, qualification); a row without a level continues the previous entry."""
+        entries: list[dict[str, str]] = []
         for row in self.fields.get("education", []):
-            cells = [c for c in row[1:]]
-            level = next((c for c in cells if re.match(r"(Білім деңгейі|Деңгей білімі)", c)), "")
-            spec = next((c for c in cells if c.startswith("Мамандығ") or c.startswith("Мамандық")), "")
-            qual = next((c for c in cells if c.startswith("Біліктілік")), "")
-
-            def value(s: str) -> str:
-                return strip_item(s.split(":", 1)[1]) if ":" in s else strip_item(s)
-
-            if level:
-                out.append(Education(level=Text(kk=value(level)), specialty=Text(kk=value(spec).strip("- ")),
-                                     qualification=Text(kk=value(qual).strip("- "))))
-        return out
+            parts: dict[str, str] = {}
+            for col, cell in enumerate(row[1:], start=1):
+                if not cell:
+                    continue
+                m = re.match(r"(Білім деңгейі|Деңгей білімі|Мамандығы|Мамандық|Біліктілік)\s*:?\s*(.*)", cell)
+                if m:
+                    key = {"Мамандығы": "specialty", "Мамандық": "specialty",
+                           "Біліктілік": "qualification"}.get(m.group(1), "level")
+                    parts[key] = m.group(2)
+                else:
+                    parts[("level", "specialty", "qualification")[min(col, 3) - 1]] = cell
+            if "level" in parts and re.match(r"(Білім деңгейі|Деңгей білімі)", " ".join(row[1:2]) or "x"):
+                entries.append(parts)
+            elif entries:
+                for key, value in parts.items():
+                    entries[-1][key] = (entries[-1].get(key, "") + " " + value).strip()
+        return [Education(**{k: Text(kk=strip_item(e.get(k, "")).strip("- ")) for k in
+                             ("level", "specialty", "qualification")}) for e in entries]
 
     def _other_names(self) -> list[OtherName]:
         text = self._first("other_names")
@@ -443,12 +455,16 @@ def parse_text(source: str) -> Standard:
 
 
 def _resolve_related(name: str, occupations: list[Occupation]) -> int | None:
+    """The card a related-occupation name refers to: an exact name first, then the closest containing one."""
     key = normalise(name)
-    for occ in occupations:
-        own = normalise(occ.name.kk)
-        if key and (key == own or key in own or own in key):
-            return occ.clause
-    return None
+    if not key:
+        return None
+    exact = [o.clause for o in occupations if normalise(o.name.kk) == key]
+    if exact:
+        return exact[0]
+    close = [(abs(len(normalise(o.name.kk)) - len(key)), o.clause) for o in occupations
+             if normalise(o.name.kk) in key or key in normalise(o.name.kk)]
+    return min(close)[1] if close else None
 
 
 _MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан",

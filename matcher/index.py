@@ -1,0 +1,208 @@
+"""FAISS index over the statement embeddings (passage side), with a manifest that guards against staleness.
+
+Files in ``index/`` (configurable with ``MATCHER_INDEX_DIR``), one set per standard and encoder:
+
+* ``<code>.<encoder>.faiss``          - the inner-product index (vectors are L2-normalised: cosine);
+* ``<code>.<encoder>.manifest.json``  - encoder id, dataset hash, dimension, build time, entries, index checksum;
+* ``cache/<encoder>.npz``             - text -> vector cache, so a rebuild only encodes texts it has not seen.
+
+An index whose manifest does not match the current encoder or dataset is rebuilt, never served. Every write goes
+through a temporary file and a rename; the manifest is written last, so a crash leaves the old pair or no manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+from pydantic import BaseModel
+
+from matcher.config import Settings, get_settings
+from matcher.curate import statements
+from matcher.encoders import Encoder
+from matcher.schema import Lang, Standard
+
+INDEX_FORMAT = 1
+
+
+class Entry(BaseModel):
+    statement: str  # statement id
+    lang: Lang
+
+
+class Manifest(BaseModel):
+    format: int = INDEX_FORMAT
+    encoder: str
+    dataset: str  # sha256 of the curated dataset file
+    dim: int
+    languages: list[Lang]
+    built_at: str
+    build_seconds: float
+    faiss_version: str
+    index_sha256: str
+    entries: list[Entry]
+
+
+@dataclass
+class StatementIndex:
+    manifest: Manifest
+    index: faiss.Index
+    vectors: np.ndarray  # (n_entries, dim) float32, the same rows as the index
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index.ntotal))
+
+
+def _slug(encoder_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder_id)[-80:]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def paths(encoder_id: str, settings: Settings | None = None) -> tuple[Path, Path, Path]:
+    s = settings or get_settings()
+    base = s.index_dir / f"{s.standard_code}.{_slug(encoder_id)}"
+    return (base.with_name(base.name + ".faiss"), base.with_name(base.name + ".manifest.json"),
+            s.index_dir / "cache" / f"{_slug(encoder_id)}.npz")
+
+
+def passages(std: Standard, languages: list[Lang]) -> tuple[list[Entry], list[str]]:
+    entries, texts = [], []
+    for _, st in statements(std):
+        for lang in languages:
+            entries.append(Entry(statement=st.id, lang=lang))
+            texts.append(st.text.get(lang))
+    return entries, texts
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(("passage\0" + text).encode("utf-8")).hexdigest()
+
+
+def _encode_cached(encoder: Encoder, texts: list[str], cache_path: Path) -> np.ndarray:
+    cache: dict[str, np.ndarray] = {}
+    if cache_path.exists():
+        try:
+            with np.load(cache_path) as npz:
+                cache = dict(zip(npz["keys"].tolist(), npz["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):
+            cache = {}  # a damaged cache is only a lost speed-up
+    keys = [_key(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    if todo:
+        vecs = encoder.passages([t for _, t in todo])
+        cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
+        buf = _NpzBuffer()
+        np.savez(buf, keys=np.array(list(cache)), vectors=np.vstack(list(cache.values())).astype(np.float32))
+        _atomic_write_bytes(cache_path, buf.getvalue())
+    return np.vstack([cache[k] for k in keys]).astype(np.float32)
+
+
+class _NpzBuffer:
+    """A minimal in-memory file for np.savez (keeps the write atomic through _atomic_write_bytes)."""
+
+    def __init__(self) -> None:
+        import io
+
+        self._io = io.BytesIO()
+
+    def write(self, b: bytes) -> int:
+        return self._io.write(b)
+
+    def tell(self) -> int:
+        return self._io.tell()
+
+    def seek(self, *a: int) -> int:
+        return self._io.seek(*a)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return self._io.getvalue()
+
+
+def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[Lang],
+          settings: Settings | None = None) -> StatementIndex:
+    """Encode (through the cache), index and write atomically."""
+    t0 = time.perf_counter()
+    faiss_path, manifest_path, cache_path = paths(encoder.id, settings)
+    entries, texts = passages(std, languages)
+    vectors = _encode_cached(encoder, texts, cache_path)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    data = faiss.serialize_index(index).tobytes()
+    _atomic_write_bytes(faiss_path, data)
+    manifest = Manifest(
+        encoder=encoder.id, dataset=dataset_hash, dim=int(vectors.shape[1]), languages=languages,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=round(time.perf_counter() - t0, 3),
+        faiss_version=faiss.__version__, index_sha256=hashlib.sha256(data).hexdigest(), entries=entries,
+    )
+    _atomic_write_bytes(manifest_path, manifest.model_dump_json().encode("utf-8"))
+    return StatementIndex(manifest, index, vectors)
+
+
+def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
+         settings: Settings | None = None) -> StatementIndex | None:
+    """The index on disk if it was built for this encoder, dataset and languages; otherwise None (stale)."""
+    faiss_path, manifest_path, _ = paths(encoder_id, settings)
+    if not (faiss_path.exists() and manifest_path.exists()):
+        return None
+    try:
+        manifest = Manifest.model_validate_json(manifest_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    if (manifest.format != INDEX_FORMAT or manifest.encoder != encoder_id or manifest.dataset != dataset_hash
+            or manifest.languages != languages):
+        return None
+    data = faiss_path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != manifest.index_sha256:
+        return None
+    index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    if index.ntotal != len(manifest.entries) or index.d != manifest.dim:
+        return None
+    vectors = index.reconstruct_n(0, index.ntotal)
+    return StatementIndex(manifest, index, vectors)
+
+
+def load_or_build(std: Standard, dataset_path: Path, encoder: Encoder, languages: list[Lang],
+                  settings: Settings | None = None) -> tuple[StatementIndex, bool]:
+    """(index, rebuilt?) - a stale or missing index is rebuilt, never served."""
+    dataset_hash = _sha256(dataset_path)
+    found = load(encoder.id, dataset_hash, languages, settings)
+    if found is not None:
+        return found, False
+    return build(std, dataset_hash, encoder, languages, settings), True
+
+
+def describe(idx: StatementIndex) -> str:
+    m = idx.manifest
+    return json.dumps({k: v for k, v in m.model_dump().items() if k != "entries"} | {"entries": len(m.entries)},
+                      ensure_ascii=False)
