@@ -30,9 +30,30 @@ class Settings(BaseSettings):
     encode_batch: int = 64
     threads: int = 0  # 0: library default
 
+    index_languages: str = Field("kk,ru,en", description="which texts of each statement are indexed")
+
+    # --- matching (chosen on eval/data/dev.jsonl; see the comment on each) --------------------------------
+    cover_threshold: float = 0.86  # support at or above which a statement counts as covered
+    soft_lo: float = 0.80  # support mapped to coverage 0 ...
+    soft_hi: float = 0.90  # ... and to coverage 1, linearly between
+    name_lo: float = 0.80  # similarity to a card's names mapped to 0 ...
+    name_hi: float = 0.92  # ... and to 1
+    name_weight: float = 0.3  # share of the occupation score that comes from the card's names
+    lexical_weight: float = 0.3  # char n-gram TF-IDF boost, Kazakh segments only
+    lexical_min: float = 0.05  # lexical scores at or below this are not fused
+    additional_function_weight: float = 0.5  # weight of an additional labour function vs a mandatory one
+    min_required: int = 5  # a vacancy naming fewer statements requires the card's mandatory functions
+
     # --- input limits -----------------------------------------------------------------------------------
     max_chars: int = Field(60_000, description="longer CV/vacancy texts are cut to this many characters")
     max_segments: int = 400
+
+    def languages(self) -> list:
+        langs = [x.strip() for x in self.index_languages.split(",") if x.strip()]
+        bad = [x for x in langs if x not in ("kk", "ru", "en")]
+        if bad or not langs:
+            raise ValueError(f"MATCHER_INDEX_LANGUAGES must list kk, ru and/or en, got {self.index_languages!r}")
+        return langs
 
     @property
     def source_path(self) -> Path:

@@ -13,6 +13,7 @@ through a temporary file and a rename; the manifest is written last, so a crash 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -119,34 +120,10 @@ def _encode_cached(encoder: Encoder, texts: list[str], cache_path: Path) -> np.n
     if todo:
         vecs = encoder.passages([t for _, t in todo])
         cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
-        buf = _NpzBuffer()
+        buf = io.BytesIO()
         np.savez(buf, keys=np.array(list(cache)), vectors=np.vstack(list(cache.values())).astype(np.float32))
         _atomic_write_bytes(cache_path, buf.getvalue())
     return np.vstack([cache[k] for k in keys]).astype(np.float32)
-
-
-class _NpzBuffer:
-    """A minimal in-memory file for np.savez (keeps the write atomic through _atomic_write_bytes)."""
-
-    def __init__(self) -> None:
-        import io
-
-        self._io = io.BytesIO()
-
-    def write(self, b: bytes) -> int:
-        return self._io.write(b)
-
-    def tell(self) -> int:
-        return self._io.tell()
-
-    def seek(self, *a: int) -> int:
-        return self._io.seek(*a)
-
-    def flush(self) -> None:
-        pass
-
-    def getvalue(self) -> bytes:
-        return self._io.getvalue()
 
 
 def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[Lang],

@@ -1,0 +1,352 @@
+"""The matching engine: CV or vacancy text -> ranked occupations, SBSh level, covered and missing statements.
+
+Flow: text -> segments (``matcher.text``) -> segment embeddings (query side) -> nearest statements in the FAISS
+index (passage side, every statement in kk and, as configured, its ru/en translations) -> per-statement support
+(best segment, with a char n-gram TF-IDF boost for Kazakh segments only) -> coverage per skill, labour function
+and occupation -> level (``matcher.level``) -> missing statements and the next-level occupation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher import index as index_mod
+from matcher import level as level_mod
+from matcher import standard
+from matcher.config import Settings, get_settings
+from matcher.encoders import Encoder, get_encoder
+from matcher.schema import Lang, Occupation, Standard, Statement, Text
+from matcher.text import Segment, prepare_segments
+
+Kind = Literal["cv", "vacancy"]
+
+
+class InputError(ValueError):
+    """The input text cannot be matched (empty, binary, no words). The message says why."""
+
+
+# --- result models (the JSON of `matcher match --json` and of the API) ---------------------------------------
+
+class Ref(BaseModel):
+    number: int
+    title: Text
+    mandatory: bool | None = None
+
+
+class Covered(BaseModel):
+    id: str
+    kind: Literal["ability", "knowledge"]
+    text: Text
+    score: float
+    evidence: str
+
+
+class Missing(BaseModel):
+    id: str
+    kind: Literal["ability", "knowledge"]
+    text: Text
+    labour_function: Ref
+    skill: Ref
+
+
+class NextLevel(BaseModel):
+    clause: int
+    code: str
+    name: Text
+    sbsh_levels: list[int]
+    adds: list[Missing] = Field(default_factory=list, description="statements the next card adds")
+
+
+class OccupationMatch(BaseModel):
+    clause: int
+    code: str
+    name: Text
+    score: float
+    sbsh_level: int
+    sbsh_levels: list[int]
+    coverage: float
+    covered: list[Covered]
+    missing: list[Missing]
+    next_level: NextLevel | None = None
+
+
+class MatchResult(BaseModel):
+    kind: Kind
+    language: Lang
+    languages: dict[str, int]
+    segments: int
+    truncated: bool = False
+    level_evidence: level_mod.LevelEvidence
+    occupations: list[OccupationMatch]
+
+
+class ScreenedCV(BaseModel):
+    id: str
+    rank: int
+    fit: float
+    occupation_score: float
+    required_covered: int
+    required_total: int
+    sbsh_level: int
+    reasons: list[str]
+
+
+class ScreenResult(BaseModel):
+    vacancy: OccupationMatch
+    required: list[str]
+    cvs: list[ScreenedCV]
+
+
+# --- the engine --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    """One statement of one card, with what the scoring needs."""
+
+    kind: Literal["ability", "knowledge"]
+    statement: Statement
+    clause: int
+    lf: int
+    skill: int
+    weight: float
+
+
+class Matcher:
+    """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
+
+    def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings):
+        self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
+        self.rows: list[_Row] = []
+        shared = Counter()
+        for occ in std.occupations:
+            for st in {st.canonical for lf in occ.labour_functions for sk in lf.skills
+                       for st in sk.abilities + sk.knowledge}:
+                shared[st] += 1
+        for occ in std.occupations:
+            for lf in occ.labour_functions:
+                for sk in lf.skills:
+                    for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)):
+                        for st in items:
+                            self.rows.append(_Row(kind, st, occ.clause, lf.number, sk.number,
+                                                  1.0 / math.sqrt(shared[st.canonical])))
+        self.row_of = {r.statement.id: i for i, r in enumerate(self.rows)}
+        self.entry_row = np.array([self.row_of[e.statement] for e in idx.manifest.entries], dtype=np.int64)
+        self.occ = {o.clause: o for o in std.occupations}
+        self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
+        self.lex_matrix = self.lexical.fit_transform([r.statement.text.kk for r in self.rows])
+        names = [(o.clause, t) for o in std.occupations for t in _names(o)]
+        self.name_clause = np.array([c for c, _ in names])
+        self.name_vecs = encoder.passages([t for _, t in names])
+
+    @classmethod
+    def create(cls, settings: Settings | None = None, encoder: Encoder | None = None) -> Matcher:
+        s = settings or get_settings()
+        std = standard.load(s)
+        enc = encoder or get_encoder(s.encoder)
+        idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
+        return cls(std, enc, idx, s)
+
+    # -- scoring ------------------------------------------------------------------------------------------
+    def _support(self, segs: list[Segment], q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(support per statement, best segment per statement, name similarity per card)."""
+        n_rows = len(self.rows)
+        k = self.idx.index.ntotal
+        sims, ids = self.idx.search(q, k)
+        seg_stmt = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
+        for s in range(len(segs)):
+            valid = ids[s] >= 0
+            np.maximum.at(seg_stmt[s], self.entry_row[ids[s][valid]], sims[s][valid])
+        kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
+        if kk and self.s.lexical_weight > 0:
+            lex = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
+            lex = np.where(lex > self.s.lexical_min, lex, 0.0)  # never fuse zero or near-zero lexical hits
+            seg_stmt[kk] += self.s.lexical_weight * lex.astype(np.float32)
+        best = seg_stmt.argmax(axis=0)
+        support = seg_stmt[best, np.arange(n_rows)]
+        name_sim = q @ self.name_vecs.T
+        per_card = {c: float(name_sim[:, self.name_clause == c].max()) for c in self.occ}
+        return support, best, np.array([per_card[c] for c in self.occ])
+
+    def _soft(self, x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+        return np.clip((np.asarray(x) - lo) / (hi - lo), 0.0, 1.0)
+
+    def _coverage(self, occ: Occupation, cov: np.ndarray) -> float:
+        num = den = 0.0
+        for lf in occ.labour_functions:
+            skills = []
+            for sk in lf.skills:
+                idx = [self.row_of[st.id] for st in sk.abilities + sk.knowledge]
+                w = np.array([self.rows[i].weight for i in idx])
+                skills.append(float((cov[idx] * w).sum() / w.sum()))
+            weight = 1.0 if lf.mandatory else self.s.additional_function_weight
+            num += weight * float(np.mean(skills))
+            den += weight
+        return num / den if den else 0.0
+
+    def score(self, text: str, kind: Kind = "cv") -> tuple[list[Segment], np.ndarray, np.ndarray, np.ndarray,
+                                                            bool]:
+        segs, truncated = self.segments(text)
+        q = self.encoder.queries([s.text for s in segs])
+        support, best, names = self._support(segs, q)
+        return segs, support, best, names, truncated
+
+    def segments(self, text: str) -> tuple[list[Segment], bool]:
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("the text is empty")
+        if "\x00" in text:
+            raise InputError("the text contains NUL bytes: it looks like a binary file, not text")
+        truncated = len(text) > self.s.max_chars
+        segs = prepare_segments(text[: self.s.max_chars])
+        if not segs:
+            raise InputError("no words found in the text (need at least one sentence in Kazakh, Russian or English)")
+        if len(segs) > self.s.max_segments:
+            segs, truncated = segs[: self.s.max_segments], True
+        return segs, truncated
+
+    def match(self, text: str, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        segs, support, best, names, truncated = self.score(text, kind)
+        return self._result(text, kind, segs, support, best, names, truncated, top)
+
+    def match_many(self, texts: list[str], kinds: list[Kind], top: int | None = None) -> list[MatchResult | str]:
+        """Batch mode: one encoder call for all segments of all texts. An unreadable text gives its error."""
+        prepared: list[tuple[list[Segment], bool] | str] = []
+        for t in texts:
+            try:
+                prepared.append(self.segments(t))
+            except InputError as exc:
+                prepared.append(str(exc))
+        flat = [s.text for p in prepared if not isinstance(p, str) for s in p[0]]
+        q_all = self.encoder.queries(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
+        out: list[MatchResult | str] = []
+        pos = 0
+        for t, kind, p in zip(texts, kinds, prepared, strict=True):
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            segs, truncated = p
+            q = q_all[pos : pos + len(segs)]
+            pos += len(segs)
+            support, best, names = self._support(segs, q)
+            out.append(self._result(t, kind, segs, support, best, names, truncated, top))
+        return out
+
+    def _result(self, text: str, kind: Kind, segs: list[Segment], support: np.ndarray, best: np.ndarray,
+                names: np.ndarray, truncated: bool, top: int | None) -> MatchResult:
+        s = self.s
+        cov = self._soft(support, s.soft_lo, s.soft_hi)
+        name_score = self._soft(names, s.name_lo, s.name_hi)
+        ev = level_mod.evidence(text[: s.max_chars])
+        ranked = []
+        for i, occ in enumerate(self.std.occupations):
+            coverage = self._coverage(occ, cov)
+            score = (1 - s.name_weight) * coverage + s.name_weight * float(name_score[i])
+            ranked.append((score, coverage, occ))
+        ranked.sort(key=lambda x: (-x[0], x[2].clause))
+        langs = Counter()
+        for seg in segs:
+            langs[seg.lang] += len(seg.text)
+        language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
+        occupations = [self._occupation(occ, score, coverage, support, best, segs, ev)
+                       for score, coverage, occ in ranked[: top or len(ranked)]]
+        return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
+                           segments=len(segs), truncated=truncated, level_evidence=ev, occupations=occupations)
+
+    def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
+                    segs: list[Segment], ev: level_mod.LevelEvidence) -> OccupationMatch:
+        covered, missing = [], []
+        for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
+            for sk in lf.skills:
+                for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)):
+                    for st in items:
+                        i = self.row_of[st.id]
+                        if support[i] >= self.s.cover_threshold:
+                            covered.append(Covered(id=st.id, kind=kind, text=st.text,
+                                                   score=round(float(support[i]), 4),
+                                                   evidence=segs[int(best[i])].text))
+                        else:
+                            missing.append(self._missing(lf, sk, kind, st))
+        covered.sort(key=lambda c: -c.score)
+        return OccupationMatch(
+            clause=occ.clause, code=occ.code, name=occ.name, score=round(min(max(score, 0.0), 1.0), 4),
+            sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
+            covered=covered, missing=missing, next_level=self._next_level(occ),
+        )
+
+    @staticmethod
+    def _missing(lf, sk, kind, st) -> Missing:  # noqa: ANN001 - schema objects
+        return Missing(id=st.id, kind=kind, text=st.text,
+                       labour_function=Ref(number=lf.number, title=lf.title, mandatory=lf.mandatory),
+                       skill=Ref(number=sk.number, title=sk.title))
+
+    def _next_level(self, occ: Occupation) -> NextLevel | None:
+        """The related occupation one step up, with the statements it adds (by canonical key)."""
+        ups = [r for r in occ.related if r.clause and r.clause != occ.clause
+               and max(self.occ[r.clause].sbsh_levels) > max(occ.sbsh_levels)]
+        if not ups:
+            return None
+        nxt = self.occ[min(ups, key=lambda r: min(r.sbsh_levels)).clause]
+        have = {st.canonical for lf in occ.labour_functions for sk in lf.skills for st in sk.abilities + sk.knowledge}
+        adds = [self._missing(lf, sk, kind, st) for lf in nxt.labour_functions for sk in lf.skills
+                for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)) for st in items
+                if st.canonical not in have]
+        return NextLevel(clause=nxt.clause, code=nxt.code, name=nxt.name, sbsh_levels=nxt.sbsh_levels, adds=adds)
+
+    # -- screening ----------------------------------------------------------------------------------------
+    def screen(self, vacancy: str, cvs: list[tuple[str, str]]) -> ScreenResult:
+        """Rank CVs by fit to the vacancy's occupation and the statements it requires, with reasons."""
+        vac = self.match(vacancy, "vacancy", top=1).occupations[0]
+        required = [c.id for c in vac.covered]
+        if len(required) < self.s.min_required:
+            occ = self.occ[vac.clause]
+            required = [st.id for lf in occ.labour_functions if lf.mandatory for sk in lf.skills
+                        for st in sk.abilities + sk.knowledge]
+        results = self.match_many([t for _, t in cvs], ["cv"] * len(cvs))
+        screened = []
+        for (cv_id, _), res in zip(cvs, results, strict=True):
+            if isinstance(res, str):
+                screened.append(ScreenedCV(id=cv_id, rank=0, fit=0.0, occupation_score=0.0, required_covered=0,
+                                           required_total=len(required), sbsh_level=0,
+                                           reasons=[f"not matched: {res}"]))
+                continue
+            mine = next(o for o in res.occupations if o.clause == vac.clause)
+            got = {c.id: c for c in mine.covered}
+            hits = [got[r] for r in required if r in got]
+            share = len(hits) / len(required) if required else 0.0
+            level_gap = max(0, vac.sbsh_level - mine.sbsh_level)
+            fit = max(0.0, 0.5 * mine.score + 0.5 * share - 0.1 * level_gap)
+            top_card = res.occupations[0]
+            reasons = [f"covers {len(hits)} of {len(required)} statements the vacancy requires"]
+            reasons += [f"'{h.evidence[:90]}' -> {h.text.kk[:80]}" for h in sorted(hits, key=lambda h: -h.score)[:3]]
+            reasons.append(f"fit to card {vac.clause}: {mine.score:.2f}; estimated level {mine.sbsh_level} "
+                           f"(vacancy asks {vac.sbsh_level})")
+            if top_card.clause != vac.clause:
+                reasons.append(f"this CV fits card {top_card.clause} ({top_card.name.en}) better")
+            screened.append(ScreenedCV(id=cv_id, rank=0, fit=round(fit, 4), occupation_score=mine.score,
+                                       required_covered=len(hits), required_total=len(required),
+                                       sbsh_level=mine.sbsh_level, reasons=reasons))
+        screened.sort(key=lambda c: (-c.fit, c.id))
+        for rank, c in enumerate(screened, start=1):
+            c.rank = rank
+        return ScreenResult(vacancy=vac, required=required, cvs=screened)
+
+
+def _names(occ: Occupation) -> list[str]:
+    names = [occ.name.kk, occ.name.ru, occ.name.en]
+    for other in occ.other_names:
+        names += [other.name.kk, other.name.ru, other.name.en]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def group_missing(missing: list[Missing]) -> dict[tuple[int, int], list[Missing]]:
+    """Missing statements grouped by (labour function, skill), in the order they come (mandatory first)."""
+    groups: dict[tuple[int, int], list[Missing]] = defaultdict(list)
+    for m in missing:
+        groups[(m.labour_function.number, m.skill.number)].append(m)
+    return dict(groups)
