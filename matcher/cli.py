@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from matcher import standard
 from matcher.config import get_settings
 from matcher.curate import CurationError
+from matcher.encoders import EncoderError
 from matcher.parse import ParseError, parse_file
 
 
@@ -76,6 +78,162 @@ def _standard_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_input(path: str) -> str:
+    """Text of a CV/vacancy file (text, PDF or DOCX, by content) or of stdin ('-')."""
+    from matcher.documents import DocumentError, DocumentLimits, extract
+
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError(f"{path}: no such file")
+        data = p.read_bytes()
+    try:
+        limits = DocumentLimits(max_chars=get_settings().max_chars)
+        doc = extract(data, limits, truncate=True)
+    except DocumentError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    if doc.truncated:
+        print(f"matcher: warning: {path}: text cut to {limits.max_chars} characters (MATCHER_MAX_CHARS)",
+              file=sys.stderr)
+    return doc.text
+
+
+def _matcher():
+    from matcher.match import Matcher
+
+    return Matcher.create()
+
+
+def _index_build(args: argparse.Namespace) -> int:
+    from matcher import index as index_mod
+    from matcher.encoders import get_encoder
+
+    s = get_settings()
+    std = standard.load(s)
+    enc = get_encoder(args.encoder or s.encoder)
+    if args.force:
+        idx = index_mod.build(std, index_mod._sha256(s.dataset_path), enc, s.languages(), s)
+        rebuilt = True
+    else:
+        idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
+    print(("built " if rebuilt else "up to date ") + index_mod.describe(idx))
+    return 0
+
+
+def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
+    if as_json:
+        print(res.model_dump_json())
+        return
+    print(f"{res.kind} · language {res.language} · {res.segments} segments")
+    ev = res.level_evidence
+    print(f"education: {ev.education} · experience: {ev.years:g} years · managerial: {ev.managerial}")
+    for o in res.occupations:
+        lv = "-".join(map(str, sorted({min(o.sbsh_levels), max(o.sbsh_levels)})))
+        print(f"\n{o.score:.2f}  card {o.clause} {o.name.get(res.language)} [{o.code}] "
+              f"SBSh {o.sbsh_level} (card {lv}) · covers {len(o.covered)}, misses {len(o.missing)}")
+    best = res.occupations[0]
+    if best.covered:
+        print("\ncovered (best card):")
+        for c in best.covered[:10]:
+            print(f"  {c.score:.2f} {c.text.get(res.language)}\n       <- {c.evidence[:120]}")
+    if best.missing:
+        print("\nto learn next (best card):")
+        for m in best.missing[:10]:
+            print(f"  LF{m.labour_function.number}/S{m.skill.number} {m.text.get(res.language)}")
+    if best.next_level:
+        print(f"\nnext level: card {best.next_level.clause} {best.next_level.name.get(res.language)} adds "
+              f"{len(best.next_level.adds)} statements")
+
+
+def _match(args: argparse.Namespace) -> int:
+    from matcher.match import InputError
+
+    text = _read_input(args.file)
+    try:
+        res = _matcher().match(text, args.kind, args.top)
+    except InputError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    _print_result(res, args.json)
+    return 0
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    items = []
+    lines = (sys.stdin if path == "-" else Path(path).open(encoding="utf-8")).read().splitlines()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise UserError(f"{path}:{n}: each line needs a 'text' string")
+        items.append(item)
+    return items
+
+
+def _match_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    items = _read_jsonl(args.input)
+    m = _matcher()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    failures = 0
+    try:
+        bar = tqdm(total=len(items), disable=not sys.stderr.isatty(), unit="doc")
+        for i in range(0, len(items), args.batch):
+            chunk = items[i : i + args.batch]
+            kinds = [it.get("kind", "cv") if it.get("kind") in ("cv", "vacancy") else "cv" for it in chunk]
+            for it, res in zip(chunk, m.match_many([it["text"] for it in chunk], kinds, args.top), strict=True):
+                if isinstance(res, str):
+                    failures += 1
+                    line = {"id": it.get("id"), "error": res}
+                else:
+                    line = {"id": it.get("id")} | res.model_dump(mode="json")
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            bar.update(len(chunk))
+        bar.close()
+    finally:
+        if args.output:
+            out.close()
+    if failures:
+        print(f"matcher: {failures} of {len(items)} items could not be matched (see their 'error')",
+              file=sys.stderr)
+    return 0
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from matcher.match import InputError
+
+    vacancy = _read_input(args.vacancy)
+    src = Path(args.cvs)
+    if src.is_dir():
+        cvs = [(p.name, _read_input(str(p))) for p in sorted(src.iterdir()) if p.is_file()]
+    elif src.is_file():
+        cvs = [(str(it.get("id", n)), it["text"]) for n, it in enumerate(_read_jsonl(str(src)), start=1)]
+    else:
+        raise UserError(f"{args.cvs}: no such folder or JSONL file")
+    if not cvs:
+        raise UserError(f"{args.cvs}: no CVs found")
+    try:
+        res = _matcher().screen(vacancy, cvs)
+    except InputError as exc:
+        raise UserError(f"{args.vacancy}: {exc}") from None
+    if args.json:
+        print(res.model_dump_json())
+        return 0
+    v = res.vacancy
+    print(f"vacancy: card {v.clause} {v.name.en} · SBSh {v.sbsh_level} · {len(res.required)} required statements")
+    for c in res.cvs:
+        print(f"\n#{c.rank} {c.id}  fit {c.fit:.2f}")
+        for r in c.reasons:
+            print(f"   - {r}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="matcher", description="Skill matching against Kazakhstan's professional "
                                 "standards (Q88100061, social work).")
@@ -100,6 +258,31 @@ def build_parser() -> argparse.ArgumentParser:
     se = st.add_parser("export", help="print the whole dataset")
     se.add_argument("--json", action="store_true", default=True, help="JSON output (the only format)")
     se.set_defaults(func=_standard_export)
+    ix = sub.add_parser("index", help="the FAISS index").add_subparsers(dest="action", required=True)
+    ib = ix.add_parser("build", help="build (or confirm up to date) the statement index")
+    ib.add_argument("--encoder", help="encoder name (default: MATCHER_ENCODER)")
+    ib.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
+    ib.set_defaults(func=_index_build)
+
+    mp = sub.add_parser("match", help="match one CV or vacancy (text, PDF or DOCX; '-' reads stdin)")
+    mp.add_argument("file")
+    mp.add_argument("--kind", choices=["cv", "vacancy"], default="cv")
+    mp.add_argument("--top", type=int, default=None, help="how many occupations to list (default all 10)")
+    mp.add_argument("--json", action="store_true")
+    mp.set_defaults(func=_match)
+
+    mb = sub.add_parser("match-batch", help="match every line {id, text, kind?} of a JSONL file")
+    mb.add_argument("input")
+    mb.add_argument("-o", "--output")
+    mb.add_argument("--top", type=int, default=None)
+    mb.add_argument("--batch", type=int, default=32, help="documents per encoder batch")
+    mb.set_defaults(func=_match_batch)
+
+    sc = sub.add_parser("screen", help="rank CVs (a folder of files or a JSONL file) against a vacancy")
+    sc.add_argument("vacancy")
+    sc.add_argument("cvs")
+    sc.add_argument("--json", action="store_true")
+    sc.set_defaults(func=_screen)
     return p
 
 
@@ -107,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, ParseError, CurationError, FileNotFoundError) as exc:
+    except (UserError, ParseError, CurationError, EncoderError, FileNotFoundError) as exc:
         print(f"matcher: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -117,7 +117,7 @@ def like_num(text: str) -> bool:
     lower = text.lower()
     if lower in _NUM_WORDS or _DIGIT_ORDINAL_RE.fullmatch(lower):
         return True
-    # Ordinals: бірінші, алтыншы, тоғызыншы, қырқыншы (к→қ/ық alternations included).
+    # Ordinals: бірінші, алтыншы, тоғызыншы; қырқыншы and жиырмасыншы alter the stem.
     for word in _NUM_WORDS:
         if lower.startswith(word) and _ORDINAL_RE.fullmatch(lower[len(word) :]):
             return True

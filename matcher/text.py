@@ -161,6 +161,10 @@ _BULLET_RE = re.compile(
     r"|\(?\d{1,2}(?:\.\d{1,2})*[.)](?=\s|$)\s*|\(?\d{1,2}\)\s*"  # 1. 1) 2.3. (1)
     r"|\(?[a-zа-я]\)\s+)"  # a) б)
 )
+# "... ету. 2." / "Машығы: 1." / "... айқындау 2." when the next item follows
+_TRAILING_ENUM_RE = re.compile(r"[^\s\d]\s+\(?\d{1,2}[.)]$")
+_NEXT_CHAR_RE = re.compile(r"\s*(\S)")
+_OPENING_PUNCT = "([{«„“‘\"'"
 _CELL_SEP_RE = re.compile(r"\t+|\|+|\s[•●▪◦■►]\s")
 _LINE_END_RE = re.compile(r"[.!?;:…]\s*$")
 _WRAP_MIN_CHARS = 40  # a line this long that ends mid-sentence may wrap onto the next
@@ -179,9 +183,12 @@ class _Piece:
     cell: int
     lang: str
 
-    def join(self, other: _Piece) -> _Piece:
-        glue = " " if self.cell == other.cell or self.text[-1:] in ":;,-–" else "; "
-        return _Piece(self.text + glue + other.text, self.start, other.end, other.cell, self.lang)
+    def join(self, other: _Piece, source: str) -> _Piece:
+        if self.cell == other.cell:  # same cell: the source span, whitespace-normalised
+            text = _normalise(source[self.start : other.end])
+        else:
+            text = self.text + (" " if self.text[-1:] in ".!?:;,-–" else "; ") + other.text
+        return _Piece(text, self.start, other.end, other.cell, self.lang)
 
 
 def _mask_markup(text: str) -> str:
@@ -218,9 +225,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         if not m or m.end() == start:
             break
         start = m.end()
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    while True:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        m = _TRAILING_ENUM_RE.search(text, start, end)
+        following = _NEXT_CHAR_RE.match(text, end)
+        if not m or (following and not following.group(1).isupper()):
+            return start, end
+        end = m.start() + 1  # keep the word or "." before the enumerator
 
 
 @dataclass
@@ -295,15 +307,27 @@ def _chunks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         cut = len(tokens) - 1
         for i in range(first, len(tokens)):
             words += counts[i]
-            if words >= target or (
-                words >= target - _CHUNK_SLACK and text[tokens[i][1] - 1] in ",;:)"
-            ):
+            if words >= target or (words >= target - _CHUNK_SLACK and text[tokens[i][1] - 1] in ",;:)"):
                 cut = i
                 break
         yield tokens[first][0], tokens[cut][1]
         first = cut + 1
     if first < len(tokens):
         yield tokens[first][0], tokens[-1][1]
+
+
+def _sentence_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Move opening brackets/quotes that spaCy leaves at a sentence end to the next sentence."""
+    for i in range(len(spans) - 1):
+        start, end = spans[i]
+        cut = end
+        while cut > start and text[cut - 1].isspace():
+            cut -= 1
+        while cut > start and text[cut - 1] in _OPENING_PUNCT:
+            cut -= 1
+        if cut > start and text[cut:end].strip():
+            spans[i], spans[i + 1] = (start, cut), (cut, spans[i + 1][1])
+    return spans
 
 
 def _line_pieces(text: str, start: int, end: int) -> list[_Piece]:
@@ -314,8 +338,8 @@ def _line_pieces(text: str, start: int, end: int) -> list[_Piece]:
             continue
         lang = detect_language(text[cs:ce])
         doc = get_nlp(lang)(text[cs:ce])
-        for sent in doc.sents:
-            ss, se = _trim(text, cs + sent.start_char, cs + sent.end_char)
+        for ss, se in _sentence_spans(text, [(cs + s.start_char, cs + s.end_char) for s in doc.sents]):
+            ss, se = _trim(text, ss, se)
             if ss >= se or not _ALNUM_RE.search(text, ss, se):
                 continue
             for s, e in _chunks(text, ss, se):
@@ -324,10 +348,10 @@ def _line_pieces(text: str, start: int, end: int) -> list[_Piece]:
     carry: _Piece | None = None
     for piece in pieces:
         if carry is not None:
-            piece, carry = carry.join(piece), None
+            piece, carry = carry.join(piece, text), None
         if _word_count(piece.text) < MIN_WORDS:
             if merged and not piece.text.endswith(":"):
-                merged[-1] = merged[-1].join(piece)
+                merged[-1] = merged[-1].join(piece, text)
             else:
                 carry = piece
             continue
@@ -342,7 +366,8 @@ def segment(text: str) -> list[Segment]:
 
     Fragments under MIN_WORDS words join a neighbour on the same line, segments over MAX_WORDS
     words are chunked, and segments with fewer than MIN_WORD_CHARS word characters are dropped.
-    HTML markup is ignored.  ``text`` is whitespace-normalised; offsets point into ``text``.
+    HTML markup is ignored.  ``Segment.text`` is whitespace-normalised without bullets;
+    ``start``/``end`` delimit its source span in ``text``.
     """
     masked = _mask_markup(text)
     segments: list[Segment] = []
@@ -432,6 +457,11 @@ _PHONE_LABELLED_RE = re.compile(
 )
 _TRAILING_PUNCT = ".,;:!?)]}»\"'"
 
+_CONTACT_LABEL_RE = re.compile(
+    r"(?i)\b(?:e-?mail|mail|тел(?:ефон)?|моб(?:ильный)?|ұялы|phone|tel|mobile|почта|пошта|эл|"
+    r"электрон\w*|linkedin|telegram|whatsapp|instagram|facebook|контакт\w*|байланыс\w*|"
+    r"ИИН|ЖСН|БИН|БСН|IIN|BIN|раб\w*|дом|үй)\b"
+)
 PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[IIN]", "[URL]", "[HANDLE]")
 
 
@@ -524,7 +554,7 @@ def _contact_only(text: str) -> bool:
     rest = text
     for p in PLACEHOLDERS:
         rest = rest.replace(p, " ")
-    return len(_WORD_RE.findall(rest)) <= 2
+    return len(_WORD_RE.findall(_CONTACT_LABEL_RE.sub(" ", rest))) <= 2
 
 
 def prepare_segments(text: str) -> list[Segment]:
