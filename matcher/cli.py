@@ -40,10 +40,9 @@ def _standard_build(args: argparse.Namespace) -> int:
 def _standard_validate(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else get_settings().dataset_path
     problems = standard.validate_file(path)
-    if args.check_source and not problems:
-        if standard.dump(standard.build()) != path.read_text(encoding="utf-8"):
-            problems.append(f"{path} differs from re-parsing the source with the overlay; run 'matcher standard "
-                            "build' and review the diff")
+    if args.check_source and not problems and standard.dump(standard.build()) != path.read_text(encoding="utf-8"):
+        problems.append(f"{path} differs from re-parsing the source with the overlay; run 'matcher standard "
+                        "build' and review the diff")
     for p in problems:
         print(f"{path}: {p}", file=sys.stderr)
     if problems:
@@ -161,7 +160,16 @@ def _match(args: argparse.Namespace) -> int:
 
 def _read_jsonl(path: str) -> list[dict]:
     items = []
-    lines = (sys.stdin if path == "-" else Path(path).open(encoding="utf-8")).read().splitlines()
+    if path == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError(f"{path}: no such file")
+        try:
+            lines = p.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from None
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue

@@ -101,7 +101,9 @@ class SentenceTransformerEncoder:
             hint = " (offline mode: only models already on disk can load)" if offline else ""
             raise EncoderError(f"cannot load sentence-transformers model {name!r}{hint}: "
                                f"{type(exc).__name__}: {str(exc)[:300]}") from None
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.id = f"st:{path.resolve() if path.exists() else name}"
         self.query_prefix, self.passage_prefix, self.batch = query_prefix, passage_prefix, batch
 

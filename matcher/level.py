@@ -25,8 +25,8 @@ _EDU_PATTERNS: list[tuple[EducationLevel, re.Pattern[str]]] = [
     ("master", re.compile(r"магистр\w*|магистратур\w*|\bmaster'?s?\b|\bMSc\b|\bMA\b(?= in)|\bMSW\b", re.I)),
     ("applied_bachelor", re.compile(r"прикладно\w* бакалавр\w*|қолданбалы бакалавр\w*|applied bachelor", re.I)),
     ("bachelor", re.compile(r"бакалавр\w*|\bbachelor'?s?\b|\bBSc\b|\bBA\b|высшее образование|жоғары білім\w*|"
-                            r"university degree|\bуниверситет\w*|\bKazNU\b|ҚазҰУ|КазНУ|ЕНУ|\bENU\b", re.I)),
-    ("tvet", re.compile(r"колледж\w*|college|ТиПО|ТжКБ|ТЖКБ|техникум\w*|училищ\w*|"
+                            r"university degree|\bуниверситет\w*|(?-i:\b(?:KazNU|ҚазҰУ|КазНУ|ЕНУ|ENU)\b)", re.I)),
+    ("tvet", re.compile(r"колледж\w*|college|(?-i:\b(?:ТиПО|ТжКБ|ТЖКБ)\b)|техникум\w*|училищ\w*|"
                         r"средне[-\s]?специальн\w*|средн\w+ профессиональн\w*|vocational|"
                         r"техникалық және кәсіптік", re.I)),
     ("secondary", re.compile(r"средн\w+ образован\w*|общее среднее|орта білім\w*|мектеп\w* бітір\w*|"
@@ -123,3 +123,16 @@ def estimate(occ: Occupation, ev: LevelEvidence) -> int:
     if EDUCATION_SBSH[ev.education] >= hi or ev.years >= 3 or ev.managerial:
         level = hi
     return level
+
+
+def mismatch(occ: Occupation, ev: LevelEvidence) -> int:
+    """How many steps the evidence falls short of the card: education below its lowest level (on the management
+    cards, SBSh 7-8, five years of experience make up one step, as those cards allow), or no managerial scope for
+    a management card. Over-qualification is not counted."""
+    gap = 0
+    lo = min(occ.sbsh_levels)
+    if ev.education != "none":
+        gap += max(0, lo - EDUCATION_SBSH[ev.education] - (1 if lo >= 7 and ev.years >= 5 else 0))
+    if lo >= 7 and not (ev.managerial or ev.strategic):
+        gap += 1
+    return gap

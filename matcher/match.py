@@ -203,7 +203,8 @@ class Matcher:
         if "\x00" in text:
             raise InputError("the text contains NUL bytes: it looks like a binary file, not text")
         truncated = len(text) > self.s.max_chars
-        segs = prepare_segments(text[: self.s.max_chars])
+        segs = [seg for seg in prepare_segments(text[: self.s.max_chars])
+                if sum(ch.isalpha() for ch in seg.text) >= 3]
         if not segs:
             raise InputError("no words found in the text (need at least one sentence in Kazakh, Russian or English)")
         if len(segs) > self.s.max_segments:
@@ -247,6 +248,7 @@ class Matcher:
         for i, occ in enumerate(self.std.occupations):
             coverage = self._coverage(occ, cov)
             score = (1 - s.name_weight) * coverage + s.name_weight * float(name_score[i])
+            score -= s.level_penalty * level_mod.mismatch(occ, ev)
             ranked.append((score, coverage, occ))
         ranked.sort(key=lambda x: (-x[0], x[2].clause))
         langs = Counter()
