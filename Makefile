@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test bench clean
 
 install: $(VENV)/.installed
 
@@ -15,11 +15,15 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/matcher standard validate
-	$(BIN)/matcher standard show
+	$(BIN)/matcher index build
+	$(BIN)/matcher match examples/cv_ru_interpreter.txt --top 3
 
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/bench_match.py
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json index/*.npy
