@@ -39,7 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # cold build: empty index dir, no embedding cache
         cold = Settings(index_dir=Path(tmp))
         t = time.perf_counter()
-        index_mod.build(std, index_mod._sha256(s.dataset_path), enc, s.languages(), cold)
+        index_mod.build(std, index_mod.dataset_hash(s.dataset_path), enc, s.languages(), cold)
         out["index_build_cold_s"] = round(time.perf_counter() - t, 3)
         shutil.rmtree(Path(tmp) / "cache", ignore_errors=True)
     t = time.perf_counter()

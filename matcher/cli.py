@@ -113,7 +113,7 @@ def _index_build(args: argparse.Namespace) -> int:
     std = standard.load(s)
     enc = get_encoder(args.encoder or s.encoder)
     if args.force:
-        idx = index_mod.build(std, index_mod._sha256(s.dataset_path), enc, s.languages(), s)
+        idx = index_mod.build(std, index_mod.dataset_hash(s.dataset_path), enc, s.languages(), s)
         rebuilt = True
     else:
         idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from matcher.config import Settings, get_settings
 from matcher.curate import statements
 from matcher.encoders import Encoder
 from matcher.schema import Lang, Standard
+from matcher.standard import write_atomic
 
 INDEX_FORMAT = 1
 
@@ -67,24 +66,13 @@ def _slug(encoder_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder_id)[-80:]
 
 
-def _sha256(path: Path) -> str:
+def dataset_hash(path: Path) -> str:
+    """sha256 of a dataset file: the manifest's guard against serving an index of another dataset."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def paths(encoder_id: str, settings: Settings | None = None) -> tuple[Path, Path, Path]:
@@ -122,7 +110,7 @@ def _encode_cached(encoder: Encoder, texts: list[str], cache_path: Path) -> np.n
         cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
         buf = io.BytesIO()
         np.savez(buf, keys=np.array(list(cache)), vectors=np.vstack(list(cache.values())).astype(np.float32))
-        _atomic_write_bytes(cache_path, buf.getvalue())
+        write_atomic(cache_path, buf.getvalue())
     return np.vstack([cache[k] for k in keys]).astype(np.float32)
 
 
@@ -136,13 +124,13 @@ def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[La
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     data = faiss.serialize_index(index).tobytes()
-    _atomic_write_bytes(faiss_path, data)
+    write_atomic(faiss_path, data)
     manifest = Manifest(
         encoder=encoder.id, dataset=dataset_hash, dim=int(vectors.shape[1]), languages=languages,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"), build_seconds=round(time.perf_counter() - t0, 3),
         faiss_version=faiss.__version__, index_sha256=hashlib.sha256(data).hexdigest(), entries=entries,
     )
-    _atomic_write_bytes(manifest_path, manifest.model_dump_json().encode("utf-8"))
+    write_atomic(manifest_path, manifest.model_dump_json().encode("utf-8"))
     return StatementIndex(manifest, index, vectors)
 
 
@@ -172,11 +160,11 @@ def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
 def load_or_build(std: Standard, dataset_path: Path, encoder: Encoder, languages: list[Lang],
                   settings: Settings | None = None) -> tuple[StatementIndex, bool]:
     """(index, rebuilt?) - a stale or missing index is rebuilt, never served."""
-    dataset_hash = _sha256(dataset_path)
-    found = load(encoder.id, dataset_hash, languages, settings)
+    digest = dataset_hash(dataset_path)
+    found = load(encoder.id, digest, languages, settings)
     if found is not None:
         return found, False
-    return build(std, dataset_hash, encoder, languages, settings), True
+    return build(std, digest, encoder, languages, settings), True
 
 
 def describe(idx: StatementIndex) -> str:
