@@ -48,12 +48,9 @@ def _standard_validate(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"{path}: valid ({standard.summary(standard.load() if not args.file else _load_any(path))})")
+    std = standard.Standard.model_validate_json(path.read_text(encoding="utf-8"))
+    print(f"{path}: valid ({standard.summary(std)})")
     return 0
-
-
-def _load_any(path: Path) -> standard.Standard:
-    return standard.Standard.model_validate_json(path.read_text(encoding="utf-8"))
 
 
 def _standard_show(args: argparse.Namespace) -> int:

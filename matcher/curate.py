@@ -169,12 +169,7 @@ def curate(parsed: Standard, overlay: Overlay, translations: dict[str, dict[str,
 
 def statements(std: Standard) -> list[tuple[str, Statement]]:
     """(kind, statement) for every ability and knowledge statement, in card order."""
-    out: list[tuple[str, Statement]] = []
-    for occ in std.occupations:
-        for lf in occ.labour_functions:
-            for skill in lf.skills:
-                out += [("ability", s) for s in skill.abilities] + [("knowledge", s) for s in skill.knowledge]
-    return out
+    return [(kind, st) for occ in std.occupations for _, _, kind, st in occ.walk()]
 
 
 def load_overlay(path: str | Path) -> Overlay:

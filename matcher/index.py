@@ -28,14 +28,14 @@ from pydantic import BaseModel
 from matcher.config import Settings, get_settings
 from matcher.curate import statements
 from matcher.encoders import Encoder
-from matcher.schema import Lang, Standard
+from matcher.schema import LANGS, Lang, Occupation, Standard
 from matcher.standard import write_atomic
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: card names are indexed beside the statements
 
 
 class Entry(BaseModel):
-    statement: str  # statement id
+    statement: str  # a statement id, or "card:<clause>" for one of a card's names
     lang: Lang
 
 
@@ -56,7 +56,6 @@ class Manifest(BaseModel):
 class StatementIndex:
     manifest: Manifest
     index: faiss.Index
-    vectors: np.ndarray  # (n_entries, dim) float32, the same rows as the index
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index.ntotal))
@@ -82,12 +81,31 @@ def paths(encoder_id: str, settings: Settings | None = None) -> tuple[Path, Path
             s.index_dir / "cache" / f"{_slug(encoder_id)}.npz")
 
 
+CARD_PREFIX = "card:"
+
+
+def card_names(occ: Occupation) -> list[tuple[Lang, str]]:
+    """A card's name and its other names, in every language, each text once."""
+    seen: dict[str, Lang] = {}
+    for text in [occ.name, *(o.name for o in occ.other_names)]:
+        for lang in LANGS:
+            value = getattr(text, lang)
+            if value and value not in seen:
+                seen[value] = lang
+    return [(lang, value) for value, lang in seen.items()]
+
+
 def passages(std: Standard, languages: list[Lang]) -> tuple[list[Entry], list[str]]:
+    """Every statement in the configured languages, then every card's names (all languages)."""
     entries, texts = [], []
     for _, st in statements(std):
         for lang in languages:
             entries.append(Entry(statement=st.id, lang=lang))
             texts.append(st.text.get(lang))
+    for occ in std.occupations:
+        for lang, name in card_names(occ):
+            entries.append(Entry(statement=f"{CARD_PREFIX}{occ.clause}", lang=lang))
+            texts.append(name)
     return entries, texts
 
 
@@ -131,7 +149,7 @@ def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[La
         faiss_version=faiss.__version__, index_sha256=hashlib.sha256(data).hexdigest(), entries=entries,
     )
     write_atomic(manifest_path, manifest.model_dump_json().encode("utf-8"))
-    return StatementIndex(manifest, index, vectors)
+    return StatementIndex(manifest, index)
 
 
 def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
@@ -153,8 +171,7 @@ def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
     index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
     if index.ntotal != len(manifest.entries) or index.d != manifest.dim:
         return None
-    vectors = index.reconstruct_n(0, index.ntotal)
-    return StatementIndex(manifest, index, vectors)
+    return StatementIndex(manifest, index)
 
 
 def load_or_build(std: Standard, dataset_path: Path, encoder: Encoder, languages: list[Lang],

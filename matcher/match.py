@@ -9,8 +9,7 @@ and occupation -> level (``matcher.level``) -> missing statements and the next-l
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from typing import Literal
 
 import numpy as np
@@ -21,6 +20,7 @@ from matcher import index as index_mod
 from matcher import level as level_mod
 from matcher import standard
 from matcher.config import Settings, get_settings
+from matcher.curate import statements
 from matcher.encoders import Encoder, get_encoder
 from matcher.schema import Lang, Occupation, Standard, Statement, Text
 from matcher.text import Segment, prepare_segments
@@ -106,44 +106,27 @@ class ScreenResult(BaseModel):
 
 # --- the engine --------------------------------------------------------------------------------------------
 
-@dataclass
-class _Row:
-    """One statement of one card, with what the scoring needs."""
-
-    kind: Literal["ability", "knowledge"]
-    statement: Statement
-    clause: int
-    lf: int
-    skill: int
-    weight: float
-
-
 class Matcher:
     """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
 
     def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
-        self.rows: list[_Row] = []
-        shared = Counter()
-        for occ in std.occupations:
-            for st in {st.canonical for lf in occ.labour_functions for sk in lf.skills
-                       for st in sk.abilities + sk.knowledge}:
-                shared[st] += 1
-        for occ in std.occupations:
-            for lf in occ.labour_functions:
-                for sk in lf.skills:
-                    for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)):
-                        for st in items:
-                            self.rows.append(_Row(kind, st, occ.clause, lf.number, sk.number,
-                                                  1.0 / math.sqrt(shared[st.canonical])))
-        self.row_of = {r.statement.id: i for i, r in enumerate(self.rows)}
-        self.entry_row = np.array([self.row_of[e.statement] for e in idx.manifest.entries], dtype=np.int64)
+        # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
+        self.rows: list[Statement] = [st for _, st in statements(std)]
+        shared = Counter(key for occ in std.occupations for key in {st.canonical for *_, st in occ.walk()})
+        self.row_of = {st.id: i for i, st in enumerate(self.rows)}
+        self.weights = np.array([1.0 / math.sqrt(shared[st.canonical]) for st in self.rows])
+        clauses = [o.clause for o in std.occupations]
+        entries = idx.manifest.entries
+        # each index entry is a statement (its row) or one of a card's names (its position in `clauses`)
+        self.entry_row = np.array([self.row_of.get(e.statement, -1) for e in entries], dtype=np.int64)
+        self.entry_card = np.array([clauses.index(int(e.statement[len(index_mod.CARD_PREFIX):]))
+                                    if e.statement.startswith(index_mod.CARD_PREFIX) else -1 for e in entries],
+                                   dtype=np.int64)
         self.occ = {o.clause: o for o in std.occupations}
+        self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
-        self.lex_matrix = self.lexical.fit_transform([r.statement.text.kk for r in self.rows])
-        names = [(o.clause, t) for o in std.occupations for t in _names(o)]
-        self.name_clause = np.array([c for c, _ in names])
-        self.name_vecs = encoder.passages([t for _, t in names])
+        self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
 
     @classmethod
     def create(cls, settings: Settings | None = None, encoder: Encoder | None = None) -> Matcher:
@@ -160,9 +143,12 @@ class Matcher:
         k = self.idx.index.ntotal
         sims, ids = self.idx.search(q, k)
         seg_stmt = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
+        card_sim = np.full(len(self.occ), -1.0, dtype=np.float32)
         for s in range(len(segs)):
-            valid = ids[s] >= 0
-            np.maximum.at(seg_stmt[s], self.entry_row[ids[s][valid]], sims[s][valid])
+            rows, cards = self.entry_row[ids[s]], self.entry_card[ids[s]]
+            is_stmt, is_card = (ids[s] >= 0) & (rows >= 0), (ids[s] >= 0) & (cards >= 0)
+            np.maximum.at(seg_stmt[s], rows[is_stmt], sims[s][is_stmt])
+            np.maximum.at(card_sim, cards[is_card], sims[s][is_card])
         kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
         if kk and self.s.lexical_weight > 0:
             lex = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
@@ -170,9 +156,7 @@ class Matcher:
             seg_stmt[kk] += self.s.lexical_weight * lex.astype(np.float32)
         best = seg_stmt.argmax(axis=0)
         support = seg_stmt[best, np.arange(n_rows)]
-        name_sim = q @ self.name_vecs.T
-        per_card = {c: float(name_sim[:, self.name_clause == c].max()) for c in self.occ}
-        return support, best, np.array([per_card[c] for c in self.occ])
+        return support, best, card_sim
 
     def _soft(self, x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
         return np.clip((np.asarray(x) - lo) / (hi - lo), 0.0, 1.0)
@@ -182,15 +166,15 @@ class Matcher:
         for lf in occ.labour_functions:
             skills = []
             for sk in lf.skills:
-                idx = [self.row_of[st.id] for st in sk.abilities + sk.knowledge]
-                w = np.array([self.rows[i].weight for i in idx])
+                idx = [self.row_of[st.id] for _, st in sk.statements()]
+                w = self.weights[idx]
                 skills.append(float((cov[idx] * w).sum() / w.sum()))
             weight = 1.0 if lf.mandatory else self.s.additional_function_weight
             num += weight * float(np.mean(skills))
             den += weight
         return num / den if den else 0.0
 
-    def score(self, text: str, kind: Kind = "cv") -> tuple[list[Segment], np.ndarray, np.ndarray, np.ndarray,
+    def score(self, text: str) -> tuple[list[Segment], np.ndarray, np.ndarray, np.ndarray,
                                                             bool]:
         segs, truncated = self.segments(text)
         q = self.encoder.queries([s.text for s in segs])
@@ -212,7 +196,7 @@ class Matcher:
         return segs, truncated
 
     def match(self, text: str, kind: Kind = "cv", top: int | None = None) -> MatchResult:
-        segs, support, best, names, truncated = self.score(text, kind)
+        segs, support, best, names, truncated = self.score(text)
         return self._result(text, kind, segs, support, best, names, truncated, top)
 
     def match_many(self, texts: list[str], kinds: list[Kind], top: int | None = None) -> list[MatchResult | str]:
@@ -265,20 +249,18 @@ class Matcher:
         covered, missing = [], []
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
             for sk in lf.skills:
-                for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)):
-                    for st in items:
-                        i = self.row_of[st.id]
-                        if support[i] >= self.s.cover_threshold:
-                            covered.append(Covered(id=st.id, kind=kind, text=st.text,
-                                                   score=round(float(support[i]), 4),
-                                                   evidence=segs[int(best[i])].text))
-                        else:
-                            missing.append(self._missing(lf, sk, kind, st))
+                for kind, st in sk.statements():
+                    i = self.row_of[st.id]
+                    if support[i] >= self.s.cover_threshold:
+                        covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
+                                               evidence=segs[int(best[i])].text))
+                    else:
+                        missing.append(self._missing(lf, sk, kind, st))
         covered.sort(key=lambda c: -c.score)
         return OccupationMatch(
             clause=occ.clause, code=occ.code, name=occ.name, score=round(min(max(score, 0.0), 1.0), 4),
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
-            covered=covered, missing=missing, next_level=self._next_level(occ),
+            covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
         )
 
     @staticmethod
@@ -294,10 +276,8 @@ class Matcher:
         if not ups:
             return None
         nxt = self.occ[min(ups, key=lambda r: min(r.sbsh_levels)).clause]
-        have = {st.canonical for lf in occ.labour_functions for sk in lf.skills for st in sk.abilities + sk.knowledge}
-        adds = [self._missing(lf, sk, kind, st) for lf in nxt.labour_functions for sk in lf.skills
-                for kind, items in (("ability", sk.abilities), ("knowledge", sk.knowledge)) for st in items
-                if st.canonical not in have]
+        have = {st.canonical for *_, st in occ.walk()}
+        adds = [self._missing(lf, sk, kind, st) for lf, sk, kind, st in nxt.walk() if st.canonical not in have]
         return NextLevel(clause=nxt.clause, code=nxt.code, name=nxt.name, sbsh_levels=nxt.sbsh_levels, adds=adds)
 
     # -- screening ----------------------------------------------------------------------------------------
@@ -307,8 +287,7 @@ class Matcher:
         required = [c.id for c in vac.covered]
         if len(required) < self.s.min_required:
             occ = self.occ[vac.clause]
-            required = [st.id for lf in occ.labour_functions if lf.mandatory for sk in lf.skills
-                        for st in sk.abilities + sk.knowledge]
+            required = [st.id for lf, _, _, st in occ.walk() if lf.mandatory]
         results = self.match_many([t for _, t in cvs], ["cv"] * len(cvs))
         screened = []
         for (cv_id, _), res in zip(cvs, results, strict=True):
@@ -338,17 +317,3 @@ class Matcher:
             c.rank = rank
         return ScreenResult(vacancy=vac, required=required, cvs=screened)
 
-
-def _names(occ: Occupation) -> list[str]:
-    names = [occ.name.kk, occ.name.ru, occ.name.en]
-    for other in occ.other_names:
-        names += [other.name.kk, other.name.ru, other.name.en]
-    return [n for n in dict.fromkeys(names) if n]
-
-
-def group_missing(missing: list[Missing]) -> dict[tuple[int, int], list[Missing]]:
-    """Missing statements grouped by (labour function, skill), in the order they come (mandatory first)."""
-    groups: dict[tuple[int, int], list[Missing]] = defaultdict(list)
-    for m in missing:
-        groups[(m.labour_function.number, m.skill.number)].append(m)
-    return dict(groups)

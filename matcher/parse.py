@@ -78,7 +78,6 @@ def levels(text: str) -> list[int]:
 
 @dataclass
 class _Cell:
-    row: int
     col: int
     ncols: int
     text: str
@@ -97,8 +96,6 @@ class _SkillDraft:
 class _ListDraft:
     items: list[str] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
-    # After a label, numbering begins again; a repeated run of items is a duplicated list and is dropped.
-    restarted: int = 0
 
 
 def _cells(lines: list[str]) -> list[list[str]]:
@@ -134,9 +131,8 @@ def _split_items(text: str, last: int) -> list[tuple[int | None, str]]:
 class _CardParser:
     """Turns the rows of one card into an :class:`Occupation`."""
 
-    def __init__(self, clause: int, title: str, rows: list[list[str]]):
+    def __init__(self, clause: int, rows: list[list[str]]):
         self.clause = clause
-        self.title = title
         self.rows = rows
         self.fields: dict[str, list[list[str]]] = {}
         self.lf_titles: dict[int, str] = {}
@@ -225,8 +221,8 @@ class _CardParser:
         open_: str = ""  # what unlabelled text continues: "lf", "skill" or "item"
         current_lf_title = 0
         target: _ListDraft | None = None
-        for r, row in enumerate(rows):
-            cells = [_Cell(r, c, len(row), t) for c, t in enumerate(row) if t]
+        for row in rows:
+            cells = [_Cell(c, len(row), t) for c, t in enumerate(row) if t]
             for cell in cells:
                 pos = 0
                 text = cell.text
@@ -444,7 +440,7 @@ def parse_text(source: str) -> Standard:
     occupations = []
     for (start, m), stop in zip(starts, bounds[1:], strict=True):
         rows = _cells(lines[start + 1 : stop])
-        occupations.append(_CardParser(int(m.group(1)), m.group(2), rows).parse())
+        occupations.append(_CardParser(int(m.group(1)), rows).parse())
     head = lines[: starts[0][0]]
     std = _passport(head)
     std.occupations = occupations

@@ -6,6 +6,7 @@ translations, stable ids and canonical keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,6 +43,10 @@ class Skill(Model):
     title: Text
     abilities: list[Statement] = Field(default_factory=list)
     knowledge: list[Statement] = Field(default_factory=list)
+
+    def statements(self) -> list[tuple[StatementKind, Statement]]:
+        """(kind, statement): the abilities, then the knowledge."""
+        return [("ability", s) for s in self.abilities] + [("knowledge", s) for s in self.knowledge]
 
 
 class LabourFunction(Model):
@@ -87,6 +92,13 @@ class Occupation(Model):
     labour_functions: list[LabourFunction] = Field(default_factory=list)
     personal_competencies: list[Text] = Field(default_factory=list)
     related: list[Related] = Field(default_factory=list)
+
+    def walk(self) -> Iterator[tuple[LabourFunction, Skill, StatementKind, Statement]]:
+        """Every statement of the card with its labour function, skill and kind, in card order."""
+        for lf in self.labour_functions:
+            for skill in lf.skills:
+                for kind, st in skill.statements():
+                    yield lf, skill, kind, st
 
 
 class Abbreviation(Model):

@@ -82,7 +82,7 @@ def validate_data(data: object) -> list[str]:
                     problems.append(f"{swhere}: no ability ('Машығы') statements")
                 if not skill.knowledge:
                     problems.append(f"{swhere}: no knowledge ('Білімі') statements")
-                for st in skill.abilities + skill.knowledge:
+                for _, st in skill.statements():
                     ids[st.id] += 1
                     if not st.id:
                         problems.append(f"{swhere}: a statement has no id: {st.text.kk[:60]!r}")
