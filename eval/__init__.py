@@ -1,0 +1,1 @@
+"""Evaluation harness: labelled items, metrics, baselines, report."""

@@ -1,0 +1,1 @@
+"""Model conversion and packaging for the sentence encoders."""
