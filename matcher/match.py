@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -30,6 +31,18 @@ Kind = Literal["cv", "vacancy"]
 
 class InputError(ValueError):
     """The input text cannot be matched (empty, binary, no words). The message says why."""
+
+
+@dataclass
+class Scored:
+    """A text compared with every statement, before any threshold or weight is applied (see ``Matcher.result``)."""
+
+    segments: list[Segment]
+    dense: np.ndarray  # (segments, statements): best cosine over the statement's indexed languages
+    lexical: np.ndarray  # (segments, statements): char n-gram TF-IDF cosine, Kazakh segments only (others 0)
+    names: np.ndarray  # (cards,): best cosine of any segment to any of the card's names
+    text: str = ""
+    truncated: bool = False
 
 
 # --- result models (the JSON of `matcher match --json` and of the API) ---------------------------------------
@@ -136,27 +149,40 @@ class Matcher:
         idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
         return cls(std, enc, idx, s)
 
+    def with_settings(self, **overrides: object) -> Matcher:
+        """The same dataset, encoder and index under other settings (evaluation variants, tuning runs)."""
+        return Matcher(self.std, self.encoder, self.idx, self.s.model_copy(update=overrides))
+
     # -- scoring ------------------------------------------------------------------------------------------
-    def _support(self, segs: list[Segment], q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(support per statement, best segment per statement, name similarity per card)."""
+    def _similarities(self, segs: list[Segment], q: np.ndarray) -> Scored:
+        """Dense similarity per (segment, statement), lexical similarity of Kazakh segments, card-name similarity.
+
+        Nothing here depends on thresholds or weights, so one ``Scored`` serves any settings (see ``result``).
+        """
         n_rows = len(self.rows)
         k = self.idx.index.ntotal
         sims, ids = self.idx.search(q, k)
-        seg_stmt = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
+        dense = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
         card_sim = np.full(len(self.occ), -1.0, dtype=np.float32)
         for s in range(len(segs)):
             rows, cards = self.entry_row[ids[s]], self.entry_card[ids[s]]
             is_stmt, is_card = (ids[s] >= 0) & (rows >= 0), (ids[s] >= 0) & (cards >= 0)
-            np.maximum.at(seg_stmt[s], rows[is_stmt], sims[s][is_stmt])
+            np.maximum.at(dense[s], rows[is_stmt], sims[s][is_stmt])
             np.maximum.at(card_sim, cards[is_card], sims[s][is_card])
+        lexical = np.zeros_like(dense)
         kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
-        if kk and self.s.lexical_weight > 0:
-            lex = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
-            lex = np.where(lex > self.s.lexical_min, lex, 0.0)  # never fuse zero or near-zero lexical hits
-            seg_stmt[kk] += self.s.lexical_weight * lex.astype(np.float32)
+        if kk:
+            lexical[kk] = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
+        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim)
+
+    def _support(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
+        """(support per statement, best segment per statement): dense plus the lexical boost, best segment wins."""
+        seg_stmt = sc.dense
+        if self.s.lexical_weight > 0:
+            lex = np.where(sc.lexical > self.s.lexical_min, sc.lexical, 0.0)  # never fuse near-zero lexical hits
+            seg_stmt = seg_stmt + self.s.lexical_weight * lex.astype(np.float32)
         best = seg_stmt.argmax(axis=0)
-        support = seg_stmt[best, np.arange(n_rows)]
-        return support, best, card_sim
+        return seg_stmt[best, np.arange(seg_stmt.shape[1])], best
 
     def _soft(self, x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
         return np.clip((np.asarray(x) - lo) / (hi - lo), 0.0, 1.0)
@@ -174,13 +200,6 @@ class Matcher:
             den += weight
         return num / den if den else 0.0
 
-    def score(self, text: str) -> tuple[list[Segment], np.ndarray, np.ndarray, np.ndarray,
-                                                            bool]:
-        segs, truncated = self.segments(text)
-        q = self.encoder.queries([s.text for s in segs])
-        support, best, names = self._support(segs, q)
-        return segs, support, best, names, truncated
-
     def segments(self, text: str) -> tuple[list[Segment], bool]:
         if not isinstance(text, str) or not text.strip():
             raise InputError("the text is empty")
@@ -195,39 +214,51 @@ class Matcher:
             segs, truncated = segs[: self.s.max_segments], True
         return segs, truncated
 
-    def match(self, text: str, kind: Kind = "cv", top: int | None = None) -> MatchResult:
-        segs, support, best, names, truncated = self.score(text)
-        return self._result(text, kind, segs, support, best, names, truncated, top)
+    def score(self, text: str) -> Scored:
+        """Segment and embed one text and compare it with every statement (the expensive, settings-free part)."""
+        return self.score_many([text], strict=True)[0]  # type: ignore[return-value]
 
-    def match_many(self, texts: list[str], kinds: list[Kind], top: int | None = None) -> list[MatchResult | str]:
-        """Batch mode: one encoder call for all segments of all texts. An unreadable text gives its error."""
+    def score_many(self, texts: list[str], strict: bool = False) -> list[Scored | str]:
+        """``score`` for many texts with one encoder call; an unreadable text gives its error message
+        (or raises ``InputError`` when ``strict``)."""
         prepared: list[tuple[list[Segment], bool] | str] = []
         for t in texts:
             try:
                 prepared.append(self.segments(t))
             except InputError as exc:
+                if strict:
+                    raise
                 prepared.append(str(exc))
         flat = [s.text for p in prepared if not isinstance(p, str) for s in p[0]]
         q_all = self.encoder.queries(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
-        out: list[MatchResult | str] = []
+        out: list[Scored | str] = []
         pos = 0
-        for t, kind, p in zip(texts, kinds, prepared, strict=True):
+        for t, p in zip(texts, prepared, strict=True):
             if isinstance(p, str):
                 out.append(p)
                 continue
             segs, truncated = p
-            q = q_all[pos : pos + len(segs)]
+            sc = self._similarities(segs, q_all[pos : pos + len(segs)])
+            sc.text, sc.truncated = t, truncated
             pos += len(segs)
-            support, best, names = self._support(segs, q)
-            out.append(self._result(t, kind, segs, support, best, names, truncated, top))
+            out.append(sc)
         return out
 
-    def _result(self, text: str, kind: Kind, segs: list[Segment], support: np.ndarray, best: np.ndarray,
-                names: np.ndarray, truncated: bool, top: int | None) -> MatchResult:
-        s = self.s
+    def match(self, text: str, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        return self.result(self.score(text), kind, top)
+
+    def match_many(self, texts: list[str], kinds: list[Kind], top: int | None = None) -> list[MatchResult | str]:
+        """Batch mode: one encoder call for all segments of all texts. An unreadable text gives its error."""
+        return [sc if isinstance(sc, str) else self.result(sc, kind, top)
+                for sc, kind in zip(self.score_many(texts), kinds, strict=True)]
+
+    def result(self, sc: Scored, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        """Rank the cards for a scored text under this matcher's settings."""
+        s, segs, text = self.s, sc.segments, sc.text
+        support, best = self._support(sc)
         cov = self._soft(support, s.soft_lo, s.soft_hi)
-        name_score = self._soft(names, s.name_lo, s.name_hi)
-        ev = level_mod.evidence(text[: s.max_chars])
+        name_score = self._soft(sc.names, s.name_lo, s.name_hi)
+        ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
         ranked = []
         for i, occ in enumerate(self.std.occupations):
             coverage = self._coverage(occ, cov)
@@ -242,7 +273,7 @@ class Matcher:
         occupations = [self._occupation(occ, score, coverage, support, best, segs, ev)
                        for score, coverage, occ in ranked[: top or len(ranked)]]
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
-                           segments=len(segs), truncated=truncated, level_evidence=ev, occupations=occupations)
+                           segments=len(segs), truncated=sc.truncated, level_evidence=ev, occupations=occupations)
 
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     segs: list[Segment], ev: level_mod.LevelEvidence) -> OccupationMatch:
