@@ -1,8 +1,9 @@
 """Systems the engine is compared with in every evaluation run.
 
-* ``tfidf``: char n-gram TF-IDF only. Each card is one document (its names and every statement, in kk, ru and en);
-  the text's cosine to each card ranks them. The level uses the engine's rules on the top card.
-* ``dense``: the engine with the dense encoder only (no lexical boost, no level prior): ``Matcher.with_settings``.
+* ``tfidf``: char n-gram TF-IDF only (``matcher.lexical``): each card is one document (its names and every
+  statement, in kk, ru and en); the text's cosine to each card ranks them. The level uses the engine's rules on the
+  top card.
+* ``dense``: the engine with the dense encoder only (no lexical signals, no level prior): ``Matcher.with_settings``.
 * ``hybrid``: the engine as configured.
 * ``majority``: the most frequent gold card and level of the evaluated items for every text, and every statement
   reported missing (the trivial answer for a missing-skills list).
@@ -13,32 +14,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-
 from eval.dataset import EvalItem
 from matcher import level as level_mod
+from matcher.lexical import CardLexical
 from matcher.schema import Standard
 
-DENSE_ONLY = {"lexical_weight": 0.0, "level_penalty": 0.0}
+DENSE_ONLY = {"lexical_weight": 0.0, "card_lexical_weight": 0.0, "level_penalty": 0.0}
 
 
 class TfidfBaseline:
-    """Card documents in all three languages, char 3-5-grams inside word boundaries, sublinear tf."""
+    """The engine's card-level char n-gram TF-IDF alone (``matcher.lexical.CardLexical``)."""
 
     def __init__(self, std: Standard):
         self.std = std
-        docs = []
-        for occ in std.occupations:
-            parts = [occ.name.kk, occ.name.ru, occ.name.en]
-            for *_, st in occ.walk():
-                parts += [st.text.kk, st.text.ru, st.text.en]
-            docs.append("\n".join(p for p in parts if p))
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        self.cards = self.vectorizer.fit_transform(docs)
+        self.lexical = CardLexical(std)
 
     def predict(self, text: str) -> tuple[list[int], list[float], int]:
         """(clauses best first, their scores, level of the top card)."""
-        sims = (self.vectorizer.transform([text]) @ self.cards.T).toarray()[0]
+        sims = self.lexical.similarities(text)
         order = sorted(range(len(sims)), key=lambda i: (-sims[i], self.std.occupations[i].clause))
         top = self.std.occupations[order[0]]
         level = level_mod.estimate(top, level_mod.evidence(text))

@@ -33,7 +33,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, canonical: dict[str, str],
+def engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, canonical: dict[str, str],
                     split: str) -> metrics.Outcome:
     base = {"id": item.id, "lang": item.lang, "kind": item.kind, "clause": item.gold_clause, "split": split,
             "correct": sorted(item.correct_clauses), "level_gold": item.gold_level, "level_range": item.level_range}
@@ -112,8 +112,8 @@ def evaluate(datasets: list[Path] | None = None, out: Path | None = None, settin
         lab = labels[it.id]
         res = None if isinstance(sc, str) else hybrid.result(sc, it.kind)
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)
-        outcomes["hybrid"].append(_engine_outcome(it, res, lab, canonical, it.split))
-        outcomes["dense"].append(_engine_outcome(it, res_dense, lab, canonical, it.split))
+        outcomes["hybrid"].append(engine_outcome(it, res, lab, canonical, it.split))
+        outcomes["dense"].append(engine_outcome(it, res_dense, lab, canonical, it.split))
         whys.append(_why(it, res, sc if isinstance(sc, str) else None))
         ranking, scores, level = tfidf.predict(it.text)
         base = outcomes["hybrid"][-1].model_dump(exclude={"ranking", "scores", "level", "tp", "fn", "fp", "tn"})

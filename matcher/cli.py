@@ -291,6 +291,24 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from api.app import log_config
+    except ImportError as exc:
+        raise UserError(f"the HTTP API needs fastapi and uvicorn: pip install -e '.[api]' ({exc})") from None
+    s = get_settings()
+    host, port = args.host or s.host, args.port or s.port
+    print(f"matcher: serving on http://{host}:{port}/ (API docs at /docs)", file=sys.stderr)
+    # factory=True: the app is built by api.app.create_app() in the server process, never at import time.
+    # access_log=False: uvicorn's access log would add client addresses and query strings; the app logs one line
+    # per request itself (request id, route, status, sizes, duration, occupation).
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, access_log=False,
+                log_config=log_config(), workers=1)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="matcher", description="Skill matching against Kazakhstan's professional "
                                 "standards (Q88100061, social work).")
@@ -340,6 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("cvs")
     sc.add_argument("--json", action="store_true")
     sc.set_defaults(func=_screen)
+
+    srv = sub.add_parser("serve", help="start the HTTP API and web page under uvicorn")
+    srv.add_argument("--host", help="address to listen on (default MATCHER_HOST, 127.0.0.1)")
+    srv.add_argument("--port", type=int, help="port (default MATCHER_PORT, 8000)")
+    srv.set_defaults(func=_serve)
 
     ev = sub.add_parser("eval", help="evaluate on labelled items: metrics.json, report.md, plots, baselines")
     ev.add_argument("--dataset", action="append", help="JSONL file of labelled items (repeatable; default: "

@@ -23,6 +23,7 @@ from matcher import standard
 from matcher.config import Settings, get_settings
 from matcher.curate import statements
 from matcher.encoders import Encoder, get_encoder
+from matcher.lexical import CardLexical
 from matcher.schema import Lang, Occupation, Standard, Statement, Text
 from matcher.text import Segment, prepare_segments
 
@@ -41,6 +42,7 @@ class Scored:
     dense: np.ndarray  # (segments, statements): best cosine over the statement's indexed languages
     lexical: np.ndarray  # (segments, statements): char n-gram TF-IDF cosine, Kazakh segments only (others 0)
     names: np.ndarray  # (cards,): best cosine of any segment to any of the card's names
+    card_lexical: np.ndarray | None = None  # (cards,): char n-gram TF-IDF cosine of the whole text to each card
     text: str = ""
     truncated: bool = False
 
@@ -140,6 +142,7 @@ class Matcher:
         self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
         self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
+        self.card_lexical = CardLexical(std)
 
     @classmethod
     def create(cls, settings: Settings | None = None, encoder: Encoder | None = None) -> Matcher:
@@ -240,6 +243,7 @@ class Matcher:
             segs, truncated = p
             sc = self._similarities(segs, q_all[pos : pos + len(segs)])
             sc.text, sc.truncated = t, truncated
+            sc.card_lexical = self.card_lexical.similarities(t[: self.s.max_chars])
             pos += len(segs)
             out.append(sc)
         return out
@@ -258,11 +262,14 @@ class Matcher:
         support, best = self._support(sc)
         cov = self._soft(support, s.soft_lo, s.soft_hi)
         name_score = self._soft(sc.names, s.name_lo, s.name_hi)
+        lex = sc.card_lexical if sc.card_lexical is not None else np.zeros(len(self.occ))
+        lex_score = lex / lex.max() if lex.max() > 0 else lex  # relative: the best card of this text gets 1
         ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
         ranked = []
         for i, occ in enumerate(self.std.occupations):
             coverage = self._coverage(occ, cov)
-            score = (1 - s.name_weight) * coverage + s.name_weight * float(name_score[i])
+            score = ((1 - s.name_weight - s.card_lexical_weight) * coverage + s.name_weight * float(name_score[i])
+                     + s.card_lexical_weight * float(lex_score[i]))
             score -= s.level_penalty * level_mod.mismatch(occ, ev)
             ranked.append((score, coverage, occ))
         ranked.sort(key=lambda x: (-x[0], x[2].clause))
