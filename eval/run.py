@@ -64,7 +64,7 @@ def _why(item: EvalItem, res: MatchResult | None, error: str | None) -> dict:
                        "covered": len(o.covered)} for o in res.occupations[:3]],
         "gold_score": gold.score, "gold_covered": len(gold.covered),
         "evidence": [{"statement": c.text.en or c.text.kk, "segment": c.evidence[:160], "score": c.score}
-                     for c in top.covered[:3]],
+                     for c in {c.text.kk: c for c in reversed(top.covered)}.values()][::-1][:3],
         "level_evidence": res.level_evidence.model_dump(mode="json", exclude={"education_text"}),
     }
 

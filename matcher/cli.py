@@ -283,6 +283,15 @@ def _eval(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise UserError(str(exc)) from None
     print("\n".join(headline(doc)))
+    print("\nworst items (hybrid): id, gold card -> predicted top 3 (score)")
+    for w in doc["worst"]:
+        if "error" in w:
+            print(f"  {w['id']}: not matched: {w['error']}")
+            continue
+        top3 = ", ".join(f"{p['clause']} ({p['score']:.2f})" for p in w["predicted"])
+        why = w["evidence"][0]["segment"][:70] if w["evidence"] else "no statement covered"
+        print(f"  {w['id']} [{w['lang']} {w['kind']}]: gold {w['gold_clause']} at rank {w['gold_rank']} -> {top3}; "
+              f"evidence: {why}")
     unresolved = doc["labels"]["unresolved"]
     if unresolved:
         print(f"matcher: warning: {len(unresolved)} statement label(s) did not resolve; see {out / 'report.md'}",

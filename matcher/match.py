@@ -25,7 +25,7 @@ from matcher.curate import statements
 from matcher.encoders import Encoder, get_encoder
 from matcher.lexical import CardLexical
 from matcher.schema import Lang, Occupation, Standard, Statement, Text
-from matcher.text import Segment, prepare_segments
+from matcher.text import Segment, prepare_segments, strip_pii
 
 Kind = Literal["cv", "vacancy"]
 
@@ -277,13 +277,15 @@ class Matcher:
         for seg in segs:
             langs[seg.lang] += len(seg.text)
         language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
-        occupations = [self._occupation(occ, score, coverage, support, best, segs, ev)
+        # evidence is quoted as the person wrote it (PII still removed), not as expanded for the encoder
+        quotes = [" ".join(strip_pii(text[g.start : g.end]).split()) or g.text for g in segs]
+        occupations = [self._occupation(occ, score, coverage, support, best, quotes, ev)
                        for score, coverage, occ in ranked[: top or len(ranked)]]
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
                            segments=len(segs), truncated=sc.truncated, level_evidence=ev, occupations=occupations)
 
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
-                    segs: list[Segment], ev: level_mod.LevelEvidence) -> OccupationMatch:
+                    quotes: list[str], ev: level_mod.LevelEvidence) -> OccupationMatch:
         covered, missing = [], []
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
             for sk in lf.skills:
@@ -291,7 +293,7 @@ class Matcher:
                     i = self.row_of[st.id]
                     if support[i] >= self.s.cover_threshold:
                         covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
-                                               evidence=segs[int(best[i])].text))
+                                               evidence=quotes[int(best[i])]))
                     else:
                         missing.append(self._missing(lf, sk, kind, st))
         covered.sort(key=lambda c: -c.score)
