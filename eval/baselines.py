@@ -19,7 +19,8 @@ from matcher import level as level_mod
 from matcher.lexical import CardLexical
 from matcher.schema import Standard
 
-DENSE_ONLY = {"lexical_weight": 0.0, "card_lexical_weight": 0.0, "level_penalty": 0.0}
+DENSE_ONLY = {"lexical_weight": 0.0, "card_lexical_weight": 0.0, "level_penalty": 0.0,
+              "overqualification_penalty": 0.0}
 
 
 class TfidfBaseline:

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     #                 the TF-IDF baseline alone had beaten the dense engine, hit@1 0.813 vs 0.693);
     #   "dev-cover-4" cover_threshold 0.82-0.89 by Youden's J on the labelled statements (missing recall minus
     #                 covered-as-missing: 0.87 -> 0.778 - 0.336 = 0.442; 0.88 gave 0.383), lexical_weight 0-0.45
-    #                 (no effect on the ranking; 0.3 best for J at 0.88) and level_penalty 0.06-0.2 (one item apart).
+    #                 (no effect on the ranking; 0.3 best for J at 0.88) and level_penalty 0.06-0.2 (one item apart);
+    #   "dev-level-5" overqualification_penalty 0-0.1 x level_penalty 0.06/0.12 (dev MRR 0.903 -> 0.929, hit@1
+    #                 0.840 -> 0.880; card 15, the specialist, was read as the social worker for graduates).
     cover_threshold: float = 0.87  # support at or above which a statement counts as covered ("dev-cover-4")
     soft_lo: float = 0.84  # support mapped to coverage 0 ...
     soft_hi: float = 0.92  # ... and to coverage 1, linearly between
@@ -53,7 +55,8 @@ class Settings(BaseSettings):
     #                                   similarity to each card, relative to the text's best card ("dev-lex-3")
     lexical_weight: float = 0.3  # char n-gram TF-IDF boost of statement support, Kazakh segments only
     lexical_min: float = 0.05  # lexical scores at or below this are not fused
-    level_penalty: float = 0.12  # score taken off per step the text falls short of a card's level (level.mismatch)
+    level_penalty: float = 0.06  # score taken off per step the text falls short of a card's level ("dev-level-5")
+    overqualification_penalty: float = 0.06  # ... and per step the education reaches above it ("dev-level-5")
     additional_function_weight: float = 0.5  # weight of an additional labour function vs a mandatory one
     min_required: int = 5  # a vacancy naming fewer statements requires the card's mandatory functions
 

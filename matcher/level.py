@@ -136,3 +136,15 @@ def mismatch(occ: Occupation, ev: LevelEvidence) -> int:
     if lo >= 7 and not (ev.managerial or ev.strategic):
         gap += 1
     return gap
+
+
+def overqualification(occ: Occupation, ev: LevelEvidence) -> int:
+    """How many steps the education reaches above the card's highest level (0 without stated education).
+
+    A person with a bachelor's degree (SBSh 6) is more likely to fit the specialist card than the social worker
+    card (SBSh 4); the engine weighs this lightly (``overqualification_penalty``), since people also work below
+    their education.
+    """
+    if ev.education == "none":
+        return 0
+    return max(0, EDUCATION_SBSH[ev.education] - max(occ.sbsh_levels))

@@ -271,6 +271,7 @@ class Matcher:
             score = ((1 - s.name_weight - s.card_lexical_weight) * coverage + s.name_weight * float(name_score[i])
                      + s.card_lexical_weight * float(lex_score[i]))
             score -= s.level_penalty * level_mod.mismatch(occ, ev)
+            score -= s.overqualification_penalty * level_mod.overqualification(occ, ev)
             ranked.append((score, coverage, occ))
         ranked.sort(key=lambda x: (-x[0], x[2].clause))
         langs = Counter()
