@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench bench-api clean
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/matcher standard validate
 	$(BIN)/matcher index build
-	$(BIN)/matcher match examples/cv_ru_interpreter.txt --top 3
+	$(BIN)/matcher serve  # http://127.0.0.1:8000/ (MATCHER_HOST, MATCHER_PORT)
 
 test: install
 	$(BIN)/ruff check .
@@ -24,6 +24,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_match.py
+
+bench-api: install
+	$(BIN)/python bench/load_api.py
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json index/*.npy

@@ -208,6 +208,9 @@ def _is_cyrillic(ch: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+# The ten most frequent letters of Russian (>= 50% of the letters of real Russian or Kazakh CVs, under 44% in
+# KOI8-R text misread as cp1251; measured on eval/data).
+_COMMON_CYRILLIC = frozenset("оеаинтсрвл")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -234,6 +237,14 @@ def _plausible_cyrillic(text: str) -> bool:
     cyrillic = sum(1 for ch in non_ascii if _is_cyrillic(ch))
     if cyrillic < 0.7 * len(non_ascii):
         return False
+    # KOI8-R text read as cp1251 comes out mostly in capitals, with rare letters frequent. Real text in capitals
+    # keeps the frequent letters frequent, so it passes.
+    letters = [ch for ch in text if _is_cyrillic(ch) and ch.isalpha()]
+    if len(letters) >= 100:
+        upper = sum(ch.isupper() for ch in letters) / len(letters)
+        common = sum(ch.lower() in _COMMON_CYRILLIC for ch in letters) / len(letters)
+        if upper > 0.6 and common < 0.47:
+            return False
     # Words that mix Latin and Cyrillic letters (typical of Latin-1 text misread as cp1251) or
     # that flip case inside the word (typical of random bytes) are rare in real text.
     words = [w for w in _WORD.findall(text) if any(_is_cyrillic(c) for c in w)]

@@ -286,6 +286,15 @@ def test_cp1251_short_caps_heading() -> None:
     assert decode_text("РЕЗЮМЕ\r\nИванов И. И.".encode("cp1251")) == "РЕЗЮМЕ\nИванов И. И."
 
 
+def test_koi8r_text_is_not_misread_as_cp1251() -> None:
+    text = ("Резюме. Опыт работы: социальный работник в центре оказания специальных социальных услуг, "
+            "оценка нуждаемости, индивидуальный план работы с получателями услуг, консультирование семей.\n")
+    with pytest.raises(DocumentError) as excinfo:
+        decode_text(text.encode("koi8-r"))
+    assert code_of(excinfo) == "encoding"
+    assert "СОЦИАЛЬНЫЙ" in decode_text(text.upper().encode("cp1251"))  # capitals alone are fine
+
+
 def test_latin1_text_is_not_misread_as_cp1251() -> None:
     data = "Café résumé: née Müller, Zürich, éducation supérieure".encode("latin-1")
     with pytest.raises(DocumentError) as excinfo:

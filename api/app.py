@@ -1,0 +1,112 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; ``matcher serve`` runs it under uvicorn with
+``factory=True`` (there is no module-level app).
+
+The encoder and index load once, in the lifespan, in a thread: ``/healthz`` answers at once and ``/readyz`` says
+ready only when the index is loaded. The web page (``api/static/``) is mounted last at ``/``, so ``/v1``,
+``/docs`` and the health routes win; without that folder the API works as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.middleware import BodyLimit, RequestContext
+from api.routes import health, match, occupations, screen
+from api.schemas import MatchRequest, MatchUpload, ScreenRequest, ScreenUpload, VacancyRequest, VacancyUpload
+from api.service import Service
+from matcher.config import Settings, get_settings
+from matcher.match import Matcher
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """Skill matching against Kazakhstan's professional standard Q88100061 (social work).
+
+* `POST /v1/match` (open): a CV or vacancy, as JSON text or an uploaded .txt/.pdf/.docx file, matched to
+  occupations, an SBSh level, covered and missing statements.
+* `POST /v1/vacancies/analyse`: a vacancy's occupation, level and required statements.
+* `POST /v1/screen` (header `X-API-Key`): rank up to N CVs against one vacancy, with reasons.
+* `GET /v1/occupations[/{clause or code}]?lang=kk|ru|en`: the occupation cards.
+
+Errors are `application/problem+json` with a machine-readable `code`. CV text is never stored or logged.
+"""
+
+# Request bodies read by the handlers themselves (JSON or multipart), declared through `openapi_extra`.
+_BODY_MODELS = (errors.Problem, MatchRequest, MatchUpload, VacancyRequest, VacancyUpload, ScreenRequest,
+                ScreenUpload)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in _BODY_MODELS:
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components[model.__name__] = model_schema
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.service.start_loading()
+    yield
+
+
+def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
+               static_dir: Path | None = STATIC_DIR) -> FastAPI:
+    """The application. ``matcher``: an already loaded one (tests share one); otherwise the lifespan loads it."""
+    s = settings or get_settings()
+    app = FastAPI(title="kz-skill-matcher", version="1", description=DESCRIPTION, lifespan=_lifespan,
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.service = Service(s, matcher)
+    errors.install(app)
+    for router in (match.router, screen.router, occupations.router, health.router):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    def limit_for(path: str) -> int:
+        return s.max_screen_bytes if path.rstrip("/") == "/v1/screen" else s.max_request_bytes
+
+    # innermost first: answers of a few hundred KB shrink about tenfold; the log counts the bytes sent
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(BodyLimit, limit_for=limit_for, max_pending=s.max_pending)  # type: ignore[arg-type]
+    app.add_middleware(RequestContext)  # type: ignore[arg-type]  # added last: the outermost
+
+    if static_dir is not None and static_dir.is_dir():
+        app.mount("/", StaticFiles(directory=static_dir, html=True), name="static")
+    else:
+        logging.getLogger("matcher.api").info("no web page at %s: serving the API only", static_dir)
+
+        @app.get("/", include_in_schema=False)
+        async def root() -> dict[str, str]:
+            return {"service": "kz-skill-matcher", "docs": "/docs", "note": "the web page (api/static) is missing"}
+    return app
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's logging configuration plus ours: one line per request from ``matcher.api`` (uvicorn's access
+    log is switched off by ``matcher serve``: it would add client addresses and query strings)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = {**LOGGING_CONFIG, "loggers": dict(LOGGING_CONFIG["loggers"])}
+    config["formatters"] = {**LOGGING_CONFIG["formatters"], "matcher": {
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}}
+    config["handlers"] = {**LOGGING_CONFIG["handlers"], "matcher": {
+        "class": "logging.StreamHandler", "formatter": "matcher", "stream": "ext://sys.stderr"}}
+    config["loggers"]["matcher"] = {"handlers": ["matcher"], "level": level, "propagate": False}
+    # Libraries that read documents may warn about a malformed file; their messages are not needed in the log.
+    for name in ("pypdf", "python_multipart", "docx"):
+        config["loggers"][name] = {"level": "ERROR"}
+    return config

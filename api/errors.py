@@ -1,0 +1,152 @@
+"""Every error of the API is an ``application/problem+json`` answer (RFC 9457) with a machine-readable ``code``.
+
+``detail`` is a sentence a person understands (the web page shows it). Nothing here logs or echoes the input:
+validation errors name the field, never its value.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.documents import DocumentError
+from matcher.match import InputError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:kz-skill-matcher:problem:"
+
+# DocumentError codes (matcher/documents.py) -> HTTP status; every other document code is 422.
+DOCUMENT_STATUS: dict[str, int] = {
+    "too_large": 413,
+    "too_long": 413,
+    "pdf_too_many_pages": 413,
+    "docx_too_large": 413,
+    "unsupported_type": 415,
+}
+
+_STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation",
+    429: "busy",
+}
+
+_DETAILS: dict[int, str] = {
+    404: "There is nothing at this address. The API lives under /v1 (see /docs).",
+    405: "This address does not accept this HTTP method (see /docs).",
+}
+
+
+class Problem(BaseModel):
+    """An error answer (``application/problem+json``)."""
+
+    type: str = Field(description=f"'{TYPE_PREFIX}<code>'")
+    title: str = Field(description="the HTTP status phrase")
+    status: int
+    detail: str = Field(description="what went wrong, for a person")
+    code: str = Field(description="machine-readable: a document error code (matcher/documents.py) or one of "
+                                  "no_words, validation, invalid_json, invalid_multipart, unsupported_media_type, "
+                                  "too_many_cvs, no_readable_cvs, unauthorized, screen_disabled, busy, not_ready, "
+                                  "not_found, method_not_allowed, internal_error")
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request; answered as a problem by the handler below."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = Problem(type=TYPE_PREFIX + code, title=HTTPStatus(status).phrase, status=status, detail=detail, code=code)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def document_problem(exc: DocumentError, prefix: str = "") -> ApiError:
+    return ApiError(DOCUMENT_STATUS.get(exc.code, 422), exc.code, prefix + exc.message)
+
+
+def input_problem(exc: InputError, prefix: str = "") -> ApiError:
+    """The matcher's ``InputError`` (text without a sentence to match) as a 422."""
+    message = str(exc)
+    if "no words" in message:
+        detail = "No words were found in the text. It needs at least one sentence in Kazakh, Russian or English."
+        return ApiError(422, "no_words", prefix + detail)
+    if "NUL" in message:
+        return ApiError(422, "binary", prefix + "The text contains NUL characters: it looks like binary data.")
+    return ApiError(422, "empty", prefix + "The text is empty.")
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def validation_detail(errors: list[Any]) -> str:
+    """'field: message; ...' without the offending values (they may be personal data)."""
+    items = []
+    for err in errors[:5]:
+        if isinstance(err, dict):
+            items.append(f"{_field(err.get('loc', ()))}: {err.get('msg', 'invalid')}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "The request is not valid. " + "; ".join(items) + more
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return problem(exc.status, exc.code, exc.detail, exc.headers)
+
+
+async def _document_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DocumentError)
+    err = document_problem(exc)
+    return problem(err.status, err.code, err.detail)
+
+
+async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InputError)
+    err = input_problem(exc)
+    return problem(err.status, err.code, err.detail)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem(422, "validation", validation_detail(list(exc.errors())))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code if 400 <= exc.status_code < 600 else 400
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    if detail == HTTPStatus(status).phrase:
+        detail = _DETAILS.get(status, detail)
+    return problem(status, _STATUS_CODES.get(status, "http_error"), detail, dict(exc.headers or {}))
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem handlers (the last-resort handler is ``api.middleware.RequestContext``)."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DocumentError, _document_error)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given error statuses (``Problem`` is registered by ``api.app``)."""
+    return {status: {"description": HTTPStatus(status).phrase,
+                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for status in statuses}

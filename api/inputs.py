@@ -1,0 +1,151 @@
+"""Reading request bodies: JSON through the pydantic models of ``api.schemas``, or multipart/form-data.
+
+The body has already been size-checked and buffered by ``api.middleware.BodyLimit``. Multipart is parsed here,
+in memory, with python-multipart's low-level parser: Starlette's form parser spools uploads over 1 MB to a
+temporary file, and CV files must never touch the disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from api.errors import ApiError, validation_detail
+from api.service import Service
+from matcher.documents import DocumentError, ExtractedText
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Part:
+    name: str
+    filename: str | None
+    data: bytes
+
+    @property
+    def is_file(self) -> bool:
+        return self.filename is not None
+
+    def value(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+
+def body_kind(request: Request) -> str:
+    """'json' or 'multipart', from the Content-Type header; anything else is a 415."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return "json"
+    if media == "multipart/form-data":
+        return "multipart"
+    raise ApiError(415, "unsupported_media_type", "Send the request as JSON (Content-Type: application/json) or "
+                   "as a form with a file (Content-Type: multipart/form-data).")
+
+
+def parse_json(body: bytes, model: type[M]) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        if any(e.get("type") == "json_invalid" for e in errors):
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        if any(e.get("type") == "model_type" and not e.get("loc") for e in errors):
+            raise ApiError(422, "validation", "The request body must be a JSON object.") from None
+        raise ApiError(422, "validation", validation_detail(errors)) from None
+
+
+def validate(model: type[M], data: dict[str, object]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, "validation", validation_detail(exc.errors(include_input=False))) from None
+
+
+def _invalid_multipart(why: str = "") -> ApiError:
+    return ApiError(400, "invalid_multipart", "The form data (multipart/form-data) is malformed" + why + ".")
+
+
+def parse_multipart(body: bytes, content_type: str, max_parts: int) -> list[Part]:
+    """All parts of a multipart/form-data body, in order, held in memory."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary or len(boundary) > 200:
+        raise _invalid_multipart(": the Content-Type header has no boundary")
+    parts: list[Part] = []
+    headers: list[tuple[bytes, bytes]] = []
+    field, value, data = bytearray(), bytearray(), bytearray()
+
+    def on_part_begin() -> None:
+        headers.clear()
+        data.clear()
+
+    def on_header_field(chunk: bytes, start: int, end: int) -> None:
+        field.extend(chunk[start:end])
+
+    def on_header_value(chunk: bytes, start: int, end: int) -> None:
+        value.extend(chunk[start:end])
+
+    def on_header_end() -> None:
+        headers.append((bytes(field).lower(), bytes(value)))
+        field.clear()
+        value.clear()
+
+    def on_part_data(chunk: bytes, start: int, end: int) -> None:
+        data.extend(chunk[start:end])
+
+    def on_part_end() -> None:
+        disposition = next((v for k, v in headers if k == b"content-disposition"), b"")
+        _, options = parse_options_header(disposition)
+        if b"name" not in options:
+            raise _invalid_multipart(": a part has no name")
+        if len(parts) >= max_parts:
+            raise ApiError(413, "too_large", f"The form has too many parts; at most {max_parts} are accepted.")
+        filename = options.get(b"filename")
+        parts.append(Part(name=options[b"name"].decode("utf-8", errors="replace"),
+                          filename=None if filename is None else filename.decode("utf-8", errors="replace"),
+                          data=bytes(data)))
+
+    parser = MultipartParser(boundary, {
+        "on_part_begin": on_part_begin, "on_part_data": on_part_data, "on_part_end": on_part_end,
+        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
+    })
+    try:
+        parser.write(body)
+        parser.finalize()
+    except (FormParserError, ValueError) as exc:
+        raise _invalid_multipart() from exc
+    return parts
+
+
+def options(parts: list[Part], names: tuple[str, ...]) -> dict[str, object]:
+    """The plain form fields among ``names`` (empty values, as browsers send them, are left out)."""
+    return {p.name: p.value() for p in parts if p.name in names and not p.is_file and p.data.strip()}
+
+
+def clean_text(text: str, svc: Service) -> str:
+    """Checks for typed text (JSON), mirroring what ``extract`` does for a file."""
+    if "\x00" in text:
+        raise DocumentError("binary", "The text contains NUL characters: it looks like binary data, not text.")
+    text = text.strip()
+    if not text:
+        raise DocumentError("empty", "The text is empty.")
+    if len(text) > svc.limits.max_chars:
+        raise DocumentError("too_long", f"The text has {len(text):,} characters; at most "
+                            f"{svc.limits.max_chars:,} are accepted.")
+    return safe_unicode(text)
+
+
+def safe_unicode(text: str) -> str:
+    """Replace lone surrogates (JSON can carry them; a PDF's text can too): the encoder needs valid UTF-8."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+async def part_text(part: Part, svc: Service) -> ExtractedText:
+    """A form part's text: a file (or plain field) read by content, with every document limit."""
+    doc = await svc.read_document(part.data)
+    return doc.model_copy(update={"text": safe_unicode(doc.text)})

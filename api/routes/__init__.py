@@ -1,0 +1,1 @@
+"""Thin routers: read the request, call the ``matcher`` library, answer."""
