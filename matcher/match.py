@@ -209,8 +209,11 @@ class Matcher:
         if "\x00" in text:
             raise InputError("the text contains NUL bytes: it looks like a binary file, not text")
         truncated = len(text) > self.s.max_chars
-        segs = [seg for seg in prepare_segments(text[: self.s.max_chars])
-                if sum(ch.isalpha() for ch in seg.text) >= 3]
+        # a segment longer than max_segment_chars (a run-on line, a "word" of 50,000 letters) is cut: the encoder's
+        # cost grows with tokens, and no statement of the standard needs more than a few hundred characters
+        segs = [seg if len(seg.text) <= self.s.max_segment_chars
+                else seg.model_copy(update={"text": seg.text[: self.s.max_segment_chars]})
+                for seg in prepare_segments(text[: self.s.max_chars]) if sum(ch.isalpha() for ch in seg.text) >= 3]
         if not segs:
             raise InputError("no words found in the text (need at least one sentence in Kazakh, Russian or English)")
         if len(segs) > self.s.max_segments:
@@ -321,14 +324,18 @@ class Matcher:
         adds = [self._missing(lf, sk, kind, st) for lf, sk, kind, st in nxt.walk() if st.canonical not in have]
         return NextLevel(clause=nxt.clause, code=nxt.code, name=nxt.name, sbsh_levels=nxt.sbsh_levels, adds=adds)
 
+    def required(self, vac: OccupationMatch) -> list[str]:
+        """Ids of the statements a vacancy (matched as ``kind="vacancy"``) requires of a candidate: those it names,
+        or the card's mandatory labour functions when it names fewer than ``min_required``."""
+        if len(vac.covered) >= self.s.min_required:
+            return [c.id for c in vac.covered]
+        return [st.id for lf, _, _, st in self.occ[vac.clause].walk() if lf.mandatory]
+
     # -- screening ----------------------------------------------------------------------------------------
     def screen(self, vacancy: str, cvs: list[tuple[str, str]]) -> ScreenResult:
         """Rank CVs by fit to the vacancy's occupation and the statements it requires, with reasons."""
         vac = self.match(vacancy, "vacancy", top=1).occupations[0]
-        required = [c.id for c in vac.covered]
-        if len(required) < self.s.min_required:
-            occ = self.occ[vac.clause]
-            required = [st.id for lf, _, _, st in occ.walk() if lf.mandatory]
+        required = self.required(vac)
         results = self.match_many([t for _, t in cvs], ["cv"] * len(cvs))
         screened = []
         for (cv_id, _), res in zip(cvs, results, strict=True):

@@ -1,8 +1,8 @@
 """A vacancy read against the standard: its occupation card, SBSh level and the statements it requires.
 
 The required statements are the ones the vacancy text itself covers; a vacancy that names fewer than
-``Settings.min_required`` of them requires the card's mandatory labour functions instead (the same rule as
-``Matcher.screen``).
+``Settings.min_required`` of them requires the card's mandatory labour functions instead (the rule of
+``Matcher.required``, which ``Matcher.screen`` uses too).
 """
 
 from __future__ import annotations
@@ -46,13 +46,6 @@ class VacancyAnalysis(BaseModel):
     alternatives: list[CardScore] = Field(default_factory=list, description="the next closest cards")
 
 
-def required_ids(m: Matcher, vac: OccupationMatch) -> list[str]:
-    """Ids of the statements a vacancy (matched as ``kind="vacancy"``) requires of a candidate."""
-    if len(vac.covered) >= m.s.min_required:
-        return [c.id for c in vac.covered]
-    return [st.id for lf, _, _, st in m.occ[vac.clause].walk() if lf.mandatory]
-
-
 def _card(o: OccupationMatch) -> CardScore:
     return CardScore(clause=o.clause, code=o.code, name=o.name, score=o.score, sbsh_levels=o.sbsh_levels)
 
@@ -61,7 +54,7 @@ def analyse(m: Matcher, text: str, alternatives: int = 2) -> VacancyAnalysis:
     """Match a vacancy and list what it requires. Raises ``InputError`` for text that cannot be matched."""
     res = m.match(text, "vacancy", top=1 + alternatives)
     vac = res.occupations[0]
-    wanted = set(required_ids(m, vac))
+    wanted = set(m.required(vac))
     covered: dict[str, Covered] = {c.id: c for c in vac.covered}
     required = [
         Requirement(id=st.id, kind=kind, text=st.text,

@@ -141,6 +141,15 @@ def test_bad_text_gives_clear_error(matcher, bad):
         matcher.match(bad)
 
 
+def test_run_on_text_is_cut_per_segment_and_still_matched(matcher):
+    blob = "ә" * 50_000  # one "word" of 50,000 letters: the encoder's cost grows with tokens, so it is cut
+    segs, _ = matcher.segments(f"Әлеуметтік жұмыскер, 5 жыл тәжірибе.\n{blob}")
+    assert max(len(s.text) for s in segs) <= matcher.s.max_segment_chars
+    assert any(s.text.startswith("ә" * 100) for s in segs)
+    res = matcher.match(f"Ымдау тілінің аудармашысы, 4 жыл тәжірибе.\n{blob}", top=1)
+    assert res.occupations[0].clause == 11
+
+
 def test_cli_bad_input_exits_non_zero(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(bytes(range(256)) * 20)
