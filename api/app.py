@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     """The application. ``matcher``: an already loaded one (tests share one); otherwise the lifespan loads it."""
     s = settings or get_settings()
     app = FastAPI(title="kz-skill-matcher", version="1", description=DESCRIPTION, lifespan=_lifespan,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.service = Service(s, matcher)
     errors.install(app)
     for router in (match.router, screen.router, occupations.router, health.router):
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     app.add_middleware(BodyLimit, limit_for=limit_for, max_pending=s.max_pending)  # type: ignore[arg-type]
     app.add_middleware(RequestContext)  # type: ignore[arg-type]  # added last: the outermost
 
+    _offline_docs(app)
     if static_dir is not None and static_dir.is_dir():
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="static")
     else:
@@ -93,6 +94,23 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
         async def root() -> dict[str, str]:
             return {"service": "kz-skill-matcher", "docs": "/docs", "note": "the web page (api/static) is missing"}
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the files of the ``swagger-ui-bundle`` package: FastAPI's default page loads them
+    from a CDN, which leaves /docs blank on an offline machine."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="kz-skill-matcher API",
+                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/favicon.svg")
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:

@@ -94,7 +94,10 @@ def test_lifespan_loads_the_matcher() -> None:
 
 
 def test_docs_and_openapi(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/docs-static/swagger-ui-bundle.js" in page.text  # works offline
+    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/v1/match"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
