@@ -184,18 +184,17 @@ class _E5Tokenizer:
 
 
 class _OnnxRunner:
-    """ONNX Runtime on ``onnx/model_q4.onnx``: the 4-bit weights as they are (see ``models/onnx_graph.py``)."""
+    """ONNX Runtime on ``onnx/model_q4.onnx`` (the 4-bit weights as they are, see ``models/onnx_graph.py``) or on
+    ``onnx/model_int8.onnx`` (runtime ``onnx-int8``)."""
 
-    def __init__(self, folder: Path, threads: int):
+    def __init__(self, folder: Path, threads: int, file: str):
         import onnxruntime as ort
-
-        from models.convert import ONNX_FILE
 
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(folder / "onnx" / ONNX_FILE), so, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(folder / "onnx" / file), so, providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
@@ -229,20 +228,20 @@ def _runtime(wanted: str) -> str:
     """The runtime to use for ``e5`` (``auto``: ONNX Runtime if installed, else torch), or ``RuntimeMissing``.
 
     Importing is the only reliable test (a package can be present and still fail to load)."""
-    if wanted not in ("auto", "onnx", "torch", "torch-bf16"):
-        raise EncoderError(f"unknown MATCHER_E5_RUNTIME {wanted!r}: use auto, onnx, torch or torch-bf16")
+    if wanted not in ("auto", "onnx", "onnx-int8", "torch", "torch-bf16"):
+        raise EncoderError(f"unknown MATCHER_E5_RUNTIME {wanted!r}: use auto, onnx, onnx-int8, torch or torch-bf16")
     try:
         import tokenizers  # noqa: F401
     except ImportError as exc:
         raise RuntimeMissing(f"the 'e5' tokenizer needs the tokenizers package ({exc})") from exc
     problems = []
-    if wanted in ("auto", "onnx"):
+    if wanted in ("auto", "onnx", "onnx-int8"):
         try:
             import onnxruntime  # noqa: F401
-            return "onnx"
+            return "onnx" if wanted == "auto" else wanted
         except ImportError as exc:
             problems.append(f"onnxruntime: {exc}")
-    if wanted != "onnx":
+    if not wanted.startswith("onnx"):
         try:
             import sentence_transformers  # noqa: F401
             import torch  # noqa: F401
@@ -263,18 +262,19 @@ class E5Encoder:
     """
 
     def __init__(self, settings: Settings):
-        from models.convert import ONNX_FILE, ModelCacheError, ensure_model
+        from models.convert import ONNX_FILE, ONNX_INT8_FILE, ModelCacheError, ensure_model
 
         self.runtime = _runtime(settings.e5_runtime)
+        onnx_file = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}.get(self.runtime)
         reads = ["tokenizer.json", "normalizer.json", "config.json"]
-        reads += [f"onnx/{ONNX_FILE}"] if self.runtime == "onnx" else ["model.safetensors", "modules.json"]
+        reads += [f"onnx/{onnx_file}"] if onnx_file else ["model.safetensors", "modules.json"]
         try:
             folder = ensure_model(settings.model_cache_dir, files=reads)
         except ModelCacheError as exc:
             raise EncoderError(f"encoder 'e5': {exc}") from exc
         try:
-            if self.runtime == "onnx":
-                self._run = _OnnxRunner(folder, settings.threads)
+            if onnx_file:
+                self._run = _OnnxRunner(folder, settings.threads, onnx_file)
             else:
                 self._run = _TorchRunner(folder, settings.threads, bf16=self.runtime == "torch-bf16")
         except ImportError as exc:  # installed but broken (e.g. a wheel for another CPU)
@@ -282,9 +282,9 @@ class E5Encoder:
         self._tok = _E5Tokenizer(folder)
         self.folder = folder
         self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
-        # bf16 vectors differ slightly, so they get their own index; onnx and torch (fp32) agree to ~1e-6
-        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}" + ("-bf16" if "bf16" in self.runtime
-                                                                               else "")
+        # bf16 and int8 vectors differ slightly, so they get their own index; onnx and torch (fp32) agree to ~1e-6
+        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}" + {
+            "torch-bf16": "-bf16", "onnx-int8": "-int8"}.get(self.runtime, "")
         self.batch, self.max_tokens, self.bucketing = settings.encode_batch, settings.e5_max_batch_tokens, \
             settings.e5_bucketing
 

