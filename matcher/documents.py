@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -508,9 +509,11 @@ def _run_with_timeout(func: Callable[[], tuple[str, int | None]], seconds: float
             outcome["error"] = exc
 
     worker = threading.Thread(target=target, name="document-parse", daemon=True)
+    started = time.monotonic()
     worker.start()
     worker.join(seconds)
-    if worker.is_alive():
+    # a parse that finished just as join() gave up must not pass by a scheduling race: the limit is the elapsed time
+    if worker.is_alive() or time.monotonic() - started > seconds:
         raise DocumentError(
             "timeout", "Reading the document took too long. Please upload a simpler or smaller file."
         )

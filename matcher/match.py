@@ -8,6 +8,7 @@ and occupation -> level (``matcher.level``) -> missing statements and the next-l
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -153,8 +154,12 @@ class Matcher:
         return cls(std, enc, idx, s)
 
     def with_settings(self, **overrides: object) -> Matcher:
-        """The same dataset, encoder and index under other settings (evaluation variants, tuning runs)."""
-        return Matcher(self.std, self.encoder, self.idx, self.s.model_copy(update=overrides))
+        """The same dataset, encoder and index under other settings (evaluation variants, tuning runs).
+
+        Nothing built in ``__init__`` depends on settings, so the copy shares it all instead of rebuilding it."""
+        clone = copy.copy(self)
+        clone.s = self.s.model_copy(update=overrides)
+        return clone
 
     # -- scoring ------------------------------------------------------------------------------------------
     def _similarities(self, segs: list[Segment], q: np.ndarray) -> Scored:
