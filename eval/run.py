@@ -8,7 +8,6 @@ the outputs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -27,10 +26,6 @@ DEFAULT_DATASETS = (REPO_ROOT / "eval" / "data" / "dev.jsonl", REPO_ROOT / "eval
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
 SYSTEMS = ("hybrid", "dense", "tfidf", "majority")
 CHUNK = 8  # texts per encoder call: big enough for batching, small enough for a moving progress bar
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, canonical: dict[str, str],
@@ -133,7 +128,7 @@ def evaluate(datasets: list[Path] | None = None, out: Path | None = None, settin
     doc = {
         "run": {
             "encoder": hybrid.encoder.id, "index_languages": s.languages(), "reference_date": str(s.reference_date),
-            "datasets": [{"path": p.name, "sha256": _sha256(p)} for p in paths],
+            "datasets": [{"path": p.name, "sha256": standard.sha256_file(p)} for p in paths],
             "items": len(items), "resamples": resamples,
             "settings": {k: getattr(s, k) for k in ("cover_threshold", "soft_lo", "soft_hi", "name_lo", "name_hi",
                                                     "name_weight", "lexical_weight", "lexical_min", "level_penalty",

@@ -29,7 +29,7 @@ from matcher.config import Settings, get_settings
 from matcher.curate import statements
 from matcher.encoders import Encoder
 from matcher.schema import LANGS, Lang, Occupation, Standard
-from matcher.standard import write_atomic
+from matcher.standard import sha256_file, write_atomic
 
 INDEX_FORMAT = 2  # 2: card names are indexed beside the statements
 
@@ -67,11 +67,7 @@ def _slug(encoder_id: str) -> str:
 
 def dataset_hash(path: Path) -> str:
     """sha256 of a dataset file: the manifest's guard against serving an index of another dataset."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def paths(encoder_id: str, settings: Settings | None = None) -> tuple[Path, Path, Path]:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -52,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from matcher.standard import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -491,14 +492,6 @@ installed package and verified against `checksums.json`.
 
 def _json(path: Path, obj: object) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def folder_name(source_sha: str) -> str:
