@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test bench bench-api clean
+.PHONY: install run check test bench bench-api clean
 
 install: $(VENV)/.installed
 
@@ -18,8 +18,16 @@ run: install
 	$(BIN)/matcher index build
 	$(BIN)/matcher serve  # http://127.0.0.1:8000/ (MATCHER_HOST, MATCHER_PORT)
 
+# the fast loop: lint, layers, and every test not marked slow (real-model quality, parity and browser tests)
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -m "not slow"
+
+# everything: what the README's test command and .ci/run run
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 bench: install

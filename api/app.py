@@ -25,7 +25,7 @@ from api.routes import health, match, occupations, screen
 from api.schemas import MatchRequest, MatchUpload, ScreenRequest, ScreenUpload, VacancyRequest, VacancyUpload
 from api.service import Service
 from matcher.config import Settings, get_settings
-from matcher.match import Matcher
+from matcher.engine import Matcher
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -15,19 +15,38 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.documents import DocumentError
-from matcher.match import InputError
+from matcher.errors import MatcherError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:kz-skill-matcher:problem:"
 
-# DocumentError codes (matcher/documents.py) -> HTTP status; every other document code is 422.
-DOCUMENT_STATUS: dict[str, int] = {
+# Every error code of the matcher (``matcher.errors.CODES``) -> HTTP status: the one table the API maps errors
+# through. A code missing here is a 500 (a test checks that every code has an entry).
+STATUS: dict[str, int] = {
+    # input that cannot be matched, and documents that cannot be read
+    "empty": 422,
+    "binary": 422,
+    "no_words": 422,
+    "encoding": 422,
+    "pdf_encrypted": 422,
+    "pdf_corrupt": 422,
+    "pdf_no_text": 422,
+    "docx_corrupt": 422,
+    "timeout": 422,
     "too_large": 413,
     "too_long": 413,
     "pdf_too_many_pages": 413,
     "docx_too_large": 413,
     "unsupported_type": 415,
+    # the service's own data or model cannot load: not the client's fault
+    "parse": 503,
+    "curation": 503,
+    "dataset_missing": 503,
+    "eval_dataset": 503,
+    "encoder": 503,
+    "unknown_encoder": 503,
+    "model_cache": 503,
+    "runtime_missing": 503,
 }
 
 _STATUS_CODES: dict[int, str] = {
@@ -75,19 +94,9 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def document_problem(exc: DocumentError, prefix: str = "") -> ApiError:
-    return ApiError(DOCUMENT_STATUS.get(exc.code, 422), exc.code, prefix + exc.message)
-
-
-def input_problem(exc: InputError, prefix: str = "") -> ApiError:
-    """The matcher's ``InputError`` (text without a sentence to match) as a 422."""
-    message = str(exc)
-    if "no words" in message:
-        detail = "No words were found in the text. It needs at least one sentence in Kazakh, Russian or English."
-        return ApiError(422, "no_words", prefix + detail)
-    if "NUL" in message:
-        return ApiError(422, "binary", prefix + "The text contains NUL characters: it looks like binary data.")
-    return ApiError(422, "empty", prefix + "The text is empty.")
+def matcher_problem(exc: MatcherError, prefix: str = "") -> ApiError:
+    """A matcher error as a problem: status from ``STATUS`` by code, the error's message as the detail."""
+    return ApiError(STATUS.get(exc.code, 500), exc.code, prefix + exc.message)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -110,15 +119,9 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, exc.code, exc.detail, exc.headers)
 
 
-async def _document_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DocumentError)
-    err = document_problem(exc)
-    return problem(err.status, err.code, err.detail)
-
-
-async def _input_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InputError)
-    err = input_problem(exc)
+async def _matcher_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MatcherError)
+    err = matcher_problem(exc)
     return problem(err.status, err.code, err.detail)
 
 
@@ -139,8 +142,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the problem handlers (the last-resort handler is ``api.middleware.RequestContext``)."""
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(DocumentError, _document_error)
-    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(MatcherError, _matcher_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

@@ -7,6 +7,7 @@ temporary file, and CV files must never touch the disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -15,9 +16,12 @@ from pydantic import BaseModel, ValidationError
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from api.errors import ApiError, validation_detail
+from api.errors import ApiError, matcher_problem, validation_detail
+from api.schemas import ScreenRequest, ScreenResponse, UnreadableCV
 from api.service import Service
-from matcher.documents import DocumentError, ExtractedText
+from matcher.engine import Matcher, screen
+from matcher.errors import DocumentError, InputError
+from matcher.text.documents import ExtractedText
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -130,12 +134,13 @@ def options(parts: list[Part], names: tuple[str, ...]) -> dict[str, object]:
 def clean_text(text: str, svc: Service) -> str:
     """Checks for typed text (JSON), mirroring what ``extract`` does for a file."""
     if "\x00" in text:
-        raise DocumentError("binary", "The text contains NUL characters: it looks like binary data, not text.")
+        raise DocumentError(
+            code="binary", message="The text contains NUL characters: it looks like binary data, not text.")
     text = text.strip()
     if not text:
-        raise DocumentError("empty", "The text is empty.")
+        raise DocumentError(code="empty", message="The text is empty.")
     if len(text) > svc.limits.max_chars:
-        raise DocumentError("too_long", f"The text has {len(text):,} characters; at most "
+        raise DocumentError(code="too_long", message=f"The text has {len(text):,} characters; at most "
                             f"{svc.limits.max_chars:,} are accepted.")
     return safe_unicode(text)
 
@@ -149,3 +154,82 @@ async def part_text(part: Part, svc: Service) -> ExtractedText:
     """A form part's text: a file (or plain field) read by content, with every document limit."""
     doc = await svc.read_document(part.data)
     return doc.model_copy(update={"text": safe_unicode(doc.text)})
+
+
+# --- screening ------------------------------------------------------------------------------------------------
+
+_VACANCY = "The vacancy: "
+
+
+@dataclass
+class Screening:
+    """A screening request as read: the vacancy's text, the readable CVs, and the CVs that could not be read."""
+
+    vacancy: str
+    cvs: list[tuple[str, str]]
+    unreadable: list[UnreadableCV]
+
+
+def _too_many(n: int, limit: int) -> ApiError:
+    return ApiError(422, "too_many_cvs", f"{n} CVs were sent; at most {limit} can be screened at once.")
+
+
+async def read_screening(request: Request, svc: Service) -> Screening:
+    """The vacancy and CVs of ``POST /v1/screen`` (JSON or a form); unreadable CVs are kept with their code."""
+    limit = svc.settings.max_screen_cvs
+    body = await request.body()
+    job = Screening(vacancy="", cvs=[], unreadable=[])
+    if body_kind(request) == "json":
+        req = parse_json(body, ScreenRequest)
+        if len(req.cvs) > limit:
+            raise _too_many(len(req.cvs), limit)
+        job.vacancy = _vacancy_text(lambda: clean_text(req.vacancy, svc))
+        for n, cv in enumerate(req.cvs, start=1):
+            _add_cv(job, cv.id or f"cv-{n}", lambda cv=cv: clean_text(cv.text, svc))
+    else:
+        parts = parse_multipart(body, request.headers.get("content-type", ""), max_parts=limit + 8)
+        vacancy_part = next((p for p in parts if p.name == "vacancy"), None)
+        cv_parts = [p for p in parts if p.name == "cvs"]
+        if vacancy_part is None or not cv_parts:
+            raise ApiError(422, "validation", "The form needs a 'vacancy' part and at least one 'cvs' part.")
+        if len(cv_parts) > limit:
+            raise _too_many(len(cv_parts), limit)
+        try:
+            job.vacancy = (await part_text(vacancy_part, svc)).text
+        except DocumentError as exc:
+            raise matcher_problem(exc, _VACANCY) from None
+        for n, part in enumerate(cv_parts, start=1):
+            cv_id = (part.filename or "").strip()[:200] or f"cv-{n}"
+            try:
+                job.cvs.append((cv_id, (await part_text(part, svc)).text))
+            except DocumentError as exc:
+                job.unreadable.append(UnreadableCV(id=cv_id, code=exc.code, detail=exc.message))
+    if not job.cvs:
+        reasons = "; ".join(f"{u.id}: {u.detail}" for u in job.unreadable[:3])
+        raise ApiError(422, "no_readable_cvs", f"None of the CVs could be read. {reasons}")
+    return job
+
+
+def _vacancy_text(read: Callable[[], str]) -> str:
+    try:
+        return read()
+    except DocumentError as exc:
+        raise matcher_problem(exc, _VACANCY) from None
+
+
+def _add_cv(job: Screening, cv_id: str, read: Callable[[], str]) -> None:
+    try:
+        job.cvs.append((cv_id, read()))
+    except DocumentError as exc:
+        job.unreadable.append(UnreadableCV(id=cv_id, code=exc.code, detail=exc.message))
+
+
+def screen_answer(m: Matcher, job: Screening) -> tuple[int, str]:
+    """Run the screening (in the encoder pool) and serialise it: (the vacancy's card, the JSON answer)."""
+    try:
+        result = screen(m, job.vacancy, job.cvs)
+    except InputError as exc:
+        raise matcher_problem(exc, _VACANCY) from None
+    answer = ScreenResponse(vacancy=result.vacancy, required=result.required, cvs=result.cvs,
+                            unreadable=job.unreadable)
+    return result.vacancy.clause, answer.model_dump_json()

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.match import Kind, ScreenResult
-from matcher.schema import Lang, Occupation, Standard
+from matcher.engine import Kind, ScreenResult
+from matcher.standard.schema import Lang, Occupation, Standard
 
 # --- requests ------------------------------------------------------------------------------------------------
 

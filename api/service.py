@@ -24,9 +24,9 @@ import anyio.to_thread
 from api.errors import ApiError
 from matcher import standard
 from matcher.config import Settings
-from matcher.documents import DocumentLimits, ExtractedText, extract
-from matcher.match import Matcher
-from matcher.schema import Standard
+from matcher.engine import Matcher
+from matcher.standard.schema import Standard
+from matcher.text.documents import DocumentLimits, ExtractedText, extract
 
 log = logging.getLogger("matcher.api")
 
@@ -96,7 +96,7 @@ class Service:
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("the matcher could not be loaded: %s", self.load_error)
             return
-        log.info("ready in %.1f s (%d index entries)", time.perf_counter() - started, self.matcher.idx.index.ntotal)
+        log.info("ready in %.1f s (%d index entries)", time.perf_counter() - started, self.matcher.index_size)
 
     def require_matcher(self) -> Matcher:
         if self.matcher is None:

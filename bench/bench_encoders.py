@@ -46,7 +46,7 @@ def worker(name: str, runs: int, embed_only: bool) -> dict[str, object]:
     s = get_settings()
     out: dict[str, object] = {}
     t = time.perf_counter()
-    enc = create_encoder(name, s)
+    enc = create_encoder(s, name)
     out["encoder_id"] = enc.id
     out["load_s"] = round(time.perf_counter() - t, 3)
     segs = dev_segments()
@@ -59,7 +59,7 @@ def worker(name: str, runs: int, embed_only: bool) -> dict[str, object]:
     out["segments"] = len(segs)
     out["embed_segments_per_s"] = round(max(rates), 1)
     if not embed_only:
-        from matcher.match import Matcher
+        from matcher.engine import Matcher
 
         t = time.perf_counter()
         m = Matcher.create(s, encoder=enc)  # index of this encoder: built on first use, then loaded

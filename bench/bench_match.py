@@ -16,7 +16,7 @@ from matcher import index as index_mod
 from matcher import standard
 from matcher.config import Settings, get_settings
 from matcher.encoders import create_encoder
-from matcher.match import Matcher
+from matcher.engine import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def main() -> None:
     out: dict[str, object] = {}
 
     t = time.perf_counter()
-    enc = create_encoder(s.encoder)
+    enc = create_encoder(s)
     out["encoder_load_s"] = round(time.perf_counter() - t, 3)
     std = standard.load(s)
     with tempfile.TemporaryDirectory() as tmp:  # cold build: empty index dir, no embedding cache

@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from eval.dataset import EvalItem
-from matcher import level as level_mod
-from matcher.lexical import CardLexical
-from matcher.schema import Standard
+from matcher.engine import level as level_mod
+from matcher.engine.lexical import CardLexical
+from matcher.standard.schema import Standard
 
 DENSE_ONLY = {"lexical_weight": 0.0, "card_lexical_weight": 0.0, "level_penalty": 0.0,
               "overqualification_penalty": 0.0}

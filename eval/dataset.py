@@ -19,12 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from matcher.curate import statements
-from matcher.schema import Standard
-
-
-class DatasetError(ValueError):
-    """The dataset file cannot be read; the message names the file and line."""
+from matcher.errors import DatasetError
+from matcher.standard.curate import statements
+from matcher.standard.schema import Standard
 
 
 class EvalItem(BaseModel):
@@ -60,7 +57,7 @@ def load_items(path: Path) -> list[EvalItem]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read: {exc}") from None
+        raise DatasetError(f"{path}: cannot read: {exc}", "eval_dataset") from None
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -71,14 +68,14 @@ def load_items(path: Path) -> list[EvalItem]:
             raw.setdefault("split", path.stem)
             items.append(EvalItem.model_validate(raw))
         except (ValueError, ValidationError) as exc:
-            raise DatasetError(f"{path}:{n}: {exc}") from None
+            raise DatasetError(f"{path}:{n}: {exc}", "eval_dataset") from None
     seen: set[str] = set()
     for it in items:
         if it.id in seen:
-            raise DatasetError(f"{path}: item id {it.id!r} appears twice")
+            raise DatasetError(f"{path}: item id {it.id!r} appears twice", "eval_dataset")
         seen.add(it.id)
     if not items:
-        raise DatasetError(f"{path}: no items")
+        raise DatasetError(f"{path}: no items", "eval_dataset")
     return items
 
 

@@ -17,12 +17,14 @@ from tqdm import tqdm
 from eval import metrics, report
 from eval.baselines import DENSE_ONLY, MajorityBaseline, TfidfBaseline
 from eval.dataset import EvalItem, Resolution, StatementResolver, load_items
+from matcher import paths as locations
 from matcher import standard
-from matcher.config import REPO_ROOT, Settings
-from matcher.curate import statements
-from matcher.match import Matcher, MatchResult, Scored
+from matcher.config import Settings
+from matcher.engine import Matcher, MatchResult, Scored
+from matcher.files import sha256_file, write_atomic
+from matcher.standard.curate import statements
 
-DEFAULT_DATASETS = (REPO_ROOT / "eval" / "data" / "dev.jsonl", REPO_ROOT / "eval" / "data" / "test.jsonl")
+DEFAULT_DATASETS = (locations.eval_data_dir() / "dev.jsonl", locations.eval_data_dir() / "test.jsonl")
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
 SYSTEMS = ("hybrid", "dense", "tfidf", "majority")
 CHUNK = 8  # texts per encoder call: big enough for batching, small enough for a moving progress bar
@@ -64,14 +66,14 @@ def _why(item: EvalItem, res: MatchResult | None, error: str | None) -> dict:
     }
 
 
-def evaluate(datasets: list[Path] | None = None, out: Path | None = None, settings: Settings | None = None,
+def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
              resamples: int = 1000, progress: bool = True) -> dict:
     """Run every system on the items of ``datasets`` and write metrics.json, report.md and the plots to ``out``.
 
     Returns the metrics document (the content of metrics.json).
     """
     paths = [Path(p) for p in (datasets or DEFAULT_DATASETS)]
-    s = settings or Settings()
+    s = settings
     if s.reference_date is None:
         s = s.model_copy(update={"reference_date": REFERENCE_DATE})
     items: list[EvalItem] = []
@@ -128,7 +130,7 @@ def evaluate(datasets: list[Path] | None = None, out: Path | None = None, settin
     doc = {
         "run": {
             "encoder": hybrid.encoder.id, "index_languages": s.languages(), "reference_date": str(s.reference_date),
-            "datasets": [{"path": p.name, "sha256": standard.sha256_file(p)} for p in paths],
+            "datasets": [{"path": p.name, "sha256": sha256_file(p)} for p in paths],
             "items": len(items), "resamples": resamples,
             "settings": {k: getattr(s, k) for k in ("cover_threshold", "soft_lo", "soft_hi", "name_lo", "name_hi",
                                                     "name_weight", "lexical_weight", "lexical_min", "level_penalty",
@@ -151,9 +153,9 @@ def evaluate(datasets: list[Path] | None = None, out: Path | None = None, settin
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        standard.write_atomic(out / "metrics.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(out / "metrics.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         plots = report.plots(outcomes["hybrid"], [o.clause for o in std.occupations], out)
-        standard.write_atomic(out / "report.md", report.markdown(doc, plots))
+        write_atomic(out / "report.md", report.markdown(doc, plots))
         (out / "outcomes.jsonl").write_text("".join(o.model_dump_json() + "\n" for o in outcomes["hybrid"]),
                                             encoding="utf-8")
     return doc

@@ -16,16 +16,17 @@ from pathlib import Path
 from eval import metrics
 from eval.dataset import StatementResolver, load_items
 from eval.run import REFERENCE_DATE, engine_outcome
-from matcher.config import REPO_ROOT, Settings
-from matcher.curate import statements
-from matcher.match import Matcher
+from matcher import paths
+from matcher.config import Settings, get_settings
+from matcher.engine import Matcher
+from matcher.standard.curate import statements
 
 OBJECTIVES = ("mrr", "hit@1", "youden", "level_within_range")
 
 
-def grid_search(dataset: Path, grid: dict[str, list[float]], objective: str = "mrr") -> list[dict]:
+def grid_search(dataset: Path, grid: dict[str, list[float]], settings: Settings, objective: str = "mrr") -> list[dict]:
     items = load_items(dataset)
-    s = Settings(reference_date=REFERENCE_DATE)
+    s = settings.model_copy(update={"reference_date": settings.reference_date or REFERENCE_DATE})
     m = Matcher.create(s)
     resolver = StatementResolver(m.std)
     labels = {it.id: resolver.resolve(it) for it in items}
@@ -50,7 +51,7 @@ def grid_search(dataset: Path, grid: dict[str, list[float]], objective: str = "m
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", default=str(REPO_ROOT / "eval" / "data" / "dev.jsonl"))
+    p.add_argument("--dataset", default=str(paths.eval_data_dir() / "dev.jsonl"))
     p.add_argument("--grid", action="append", required=True, help="SETTING=v1,v2,... (repeatable)")
     p.add_argument("--objective", choices=OBJECTIVES, default="mrr")
     p.add_argument("--top", type=int, default=15)
@@ -59,7 +60,7 @@ def main() -> None:
     for g in args.grid:
         key, values = g.split("=", 1)
         grid[key] = [float(x) for x in values.split(",")]
-    rows = grid_search(Path(args.dataset), grid, args.objective)
+    rows = grid_search(Path(args.dataset), grid, get_settings(), args.objective)
     cols = list(rows[0])
     print(" ".join(f"{c:>10}" for c in cols))
     for r in rows[: args.top]:

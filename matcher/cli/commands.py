@@ -1,0 +1,285 @@
+"""The commands of ``matcher`` over the core: standard data, index, embeddings, matching and screening.
+
+Each command is a thin wrapper over one library call; ``args.settings`` (read once by ``matcher.cli.main``) is
+passed down to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matcher import standard
+from matcher.config import Settings
+from matcher.errors import MatcherError
+from matcher.files import write_atomic
+from matcher.standard.parse import parse_file
+
+if TYPE_CHECKING:
+    from matcher.engine import Matcher
+
+
+class UserError(MatcherError):
+    """A command-line mistake the user can fix (a missing file, a bad option); code ``usage``."""
+
+    code = "usage"
+
+
+def _standard_parse(args: argparse.Namespace) -> int:
+    std = parse_file(args.source)
+    text = standard.dump(std)
+    if args.output:
+        write_atomic(Path(args.output), text)
+        print(standard.summary(std), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _standard_build(args: argparse.Namespace) -> int:
+    std = standard.build(args.settings)
+    out = Path(args.output) if args.output else args.settings.dataset_path
+    write_atomic(out, standard.dump(std))
+    print(f"{standard.summary(std)} -> {out}", file=sys.stderr)
+    return 0
+
+
+def _standard_validate(args: argparse.Namespace) -> int:
+    path = Path(args.file) if args.file else args.settings.dataset_path
+    problems = standard.validate_file(path)
+    rebuilt = standard.dump(standard.build(args.settings)) if args.check_source and not problems else None
+    if rebuilt is not None and rebuilt != path.read_text(encoding="utf-8"):
+        problems.append(f"{path} differs from re-parsing the source with the overlay; run 'matcher standard "
+                        "build' and review the diff")
+    for p in problems:
+        print(f"{path}: {p}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    std = standard.Standard.model_validate_json(path.read_text(encoding="utf-8"))
+    print(f"{path}: valid ({standard.summary(std)})")
+    return 0
+
+
+def _standard_show(args: argparse.Namespace) -> int:
+    std = standard.load(args.settings)
+    if args.card is None:
+        for occ in std.occupations:
+            lv = "-".join(map(str, sorted({occ.sbsh_levels[0], occ.sbsh_levels[-1]})))
+            print(f"{occ.clause:>3}  {occ.code}  SBSh {lv:<4} {occ.name.get(args.lang)}")
+        return 0
+    try:
+        occ = std.occupation(args.card)
+    except KeyError as exc:
+        raise UserError(exc.args[0]) from None
+    print(standard.render(occ, args.lang))
+    return 0
+
+
+def _standard_export(args: argparse.Namespace) -> int:
+    std = standard.load(args.settings)
+    sys.stdout.write(standard.dump(std))
+    return 0
+
+
+def _read_input(path: str, settings: Settings) -> str:
+    """Text of a CV/vacancy file (text, PDF or DOCX, by content) or of stdin ('-')."""
+    from matcher.errors import DocumentError
+    from matcher.text.documents import DocumentLimits, extract
+
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError(f"{path}: no such file")
+        data = p.read_bytes()
+    try:
+        limits = DocumentLimits(max_chars=settings.max_chars)
+        doc = extract(data, limits, truncate=True)
+    except DocumentError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    if doc.truncated:
+        print(f"matcher: warning: {path}: text cut to {limits.max_chars} characters (MATCHER_MAX_CHARS)",
+              file=sys.stderr)
+    return doc.text
+
+
+def _matcher(settings: Settings) -> Matcher:
+    from matcher.engine import Matcher
+
+    return Matcher.create(settings)
+
+
+def _index_build(args: argparse.Namespace) -> int:
+    from matcher import index as index_mod
+    from matcher.encoders import get_encoder
+
+    s = args.settings
+    std = standard.load(s)
+    enc = get_encoder(s, args.encoder)
+    if args.force:
+        idx = index_mod.build(std, index_mod.dataset_hash(s.dataset_path), enc, s.languages(), s)
+        rebuilt = True
+    else:
+        idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
+    print(("built " if rebuilt else "up to date ") + index_mod.describe(idx))
+    return 0
+
+
+def _embed(args: argparse.Namespace) -> int:
+    """Embed each line of a text file into an (n, dim) float32 .npy of L2-normalised rows.
+
+    Every line is encoded by the model on every run (no vector cache, unlike the statement index), so that this
+    command measures and checks the encoder itself. Lines end at '\\n' (a trailing '\\r' is dropped); an empty
+    line is embedded like any other text.
+    """
+    import numpy as np
+
+    from matcher.encoders import create_encoder
+
+    src = Path(args.input)
+    if not src.is_file():
+        raise UserError(f"{args.input}: no such file")
+    try:
+        text = src.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{args.input}: not UTF-8 text ({exc.reason})") from None
+    lines = [ln.removesuffix("\r") for ln in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    enc = create_encoder(args.settings, args.encoder)
+    vectors = enc.queries(lines) if args.side == "query" else enc.passages(lines)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(lines), enc.dim)
+    with open(args.output, "wb") as fh:  # exactly this path (np.save on a name would append '.npy')
+        np.save(fh, vectors)
+    print(f"{len(lines)} lines -> {args.output} ({enc.id}, {args.side}, dim {enc.dim})", file=sys.stderr)
+    return 0
+
+
+def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
+    if as_json:
+        print(res.model_dump_json())
+        return
+    print(f"{res.kind} · language {res.language} · {res.segments} segments")
+    ev = res.level_evidence
+    print(f"education: {ev.education} · experience: {ev.years:g} years · managerial: {ev.managerial}")
+    for o in res.occupations:
+        lv = "-".join(map(str, sorted({min(o.sbsh_levels), max(o.sbsh_levels)})))
+        print(f"\n{o.score:.2f}  card {o.clause} {o.name.get(res.language)} [{o.code}] "
+              f"SBSh {o.sbsh_level} (card {lv}) · covers {len(o.covered)}, misses {len(o.missing)}")
+    best = res.occupations[0]
+    if best.covered:
+        print("\ncovered (best card):")
+        for c in best.covered[:10]:
+            print(f"  {c.score:.2f} {c.text.get(res.language)}\n       <- {c.evidence[:120]}")
+    if best.missing:
+        print("\nto learn next (best card):")
+        for m in best.missing[:10]:
+            print(f"  LF{m.labour_function.number}/S{m.skill.number} {m.text.get(res.language)}")
+    if best.next_level:
+        print(f"\nnext level: card {best.next_level.clause} {best.next_level.name.get(res.language)} adds "
+              f"{len(best.next_level.adds)} statements")
+
+
+def _match(args: argparse.Namespace) -> int:
+    from matcher.errors import InputError
+
+    text = _read_input(args.file, args.settings)
+    try:
+        res = _matcher(args.settings).match(text, args.kind, args.top)
+    except InputError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    _print_result(res, args.json)
+    return 0
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    items = []
+    if path == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserError(f"{path}: no such file")
+        try:
+            lines = p.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise UserError(f"{path}:{n}: each line needs a 'text' string")
+        items.append(item)
+    return items
+
+
+def _match_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    items = _read_jsonl(args.input)
+    m = _matcher(args.settings)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    failures = 0
+    try:
+        bar = tqdm(total=len(items), disable=not sys.stderr.isatty(), unit="doc")
+        for i in range(0, len(items), args.batch):
+            chunk = items[i : i + args.batch]
+            kinds = [it.get("kind", "cv") if it.get("kind") in ("cv", "vacancy") else "cv" for it in chunk]
+            for it, res in zip(chunk, m.match_many([it["text"] for it in chunk], kinds, args.top), strict=True):
+                if isinstance(res, str):
+                    failures += 1
+                    line = {"id": it.get("id"), "error": res}
+                else:
+                    line = {"id": it.get("id")} | res.model_dump(mode="json")
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            bar.update(len(chunk))
+        bar.close()
+    finally:
+        if args.output:
+            out.close()
+    if failures:
+        print(f"matcher: {failures} of {len(items)} items could not be matched (see their 'error')",
+              file=sys.stderr)
+    return 0
+
+
+def _screen(args: argparse.Namespace) -> int:
+    from matcher.errors import InputError
+
+    vacancy = _read_input(args.vacancy, args.settings)
+    src = Path(args.cvs)
+    if src.is_dir():
+        cvs = [(p.name, _read_input(str(p), args.settings)) for p in sorted(src.iterdir()) if p.is_file()]
+    elif src.is_file():
+        cvs = [(str(it.get("id", n)), it["text"]) for n, it in enumerate(_read_jsonl(str(src)), start=1)]
+    else:
+        raise UserError(f"{args.cvs}: no such folder or JSONL file")
+    if not cvs:
+        raise UserError(f"{args.cvs}: no CVs found")
+    try:
+        from matcher.engine import screen
+
+        res = screen(_matcher(args.settings), vacancy, cvs)
+    except InputError as exc:
+        raise UserError(f"{args.vacancy}: {exc}") from None
+    if args.json:
+        print(res.model_dump_json())
+        return 0
+    v = res.vacancy
+    print(f"vacancy: card {v.clause} {v.name.en} · SBSh {v.sbsh_level} · {len(res.required)} required statements")
+    for c in res.cvs:
+        print(f"\n#{c.rank} {c.id}  fit {c.fit:.2f}")
+        for r in c.reasons:
+            print(f"   - {r}")
+    return 0
+
+

@@ -1,0 +1,261 @@
+"""The matching engine: CV or vacancy text -> ranked occupations, SBSh level, covered and missing statements.
+
+Flow: text -> segments (``matcher.text``) -> segment embeddings (query side) -> nearest statements in the FAISS
+index (passage side, every statement in kk and, as configured, its ru/en translations) -> per-statement support
+(best segment, with a char n-gram TF-IDF boost for Kazakh segments only) -> coverage per skill, labour function
+and occupation -> level (``matcher.level``) -> missing statements and the next-level occupation.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher import index as index_mod
+from matcher import standard
+from matcher.config import Settings
+from matcher.encoders import Encoder, get_encoder
+from matcher.engine import level as level_mod
+from matcher.engine.lexical import CardLexical
+from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
+from matcher.errors import InputError
+from matcher.standard.curate import statements
+from matcher.standard.schema import Occupation, Standard, Statement
+from matcher.text import Segment, prepare_segments, strip_pii
+
+__all__ = ["Kind", "Matcher"]
+
+
+class Matcher:
+    """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
+
+    def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings):
+        self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
+        # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
+        self.rows: list[Statement] = [st for _, st in statements(std)]
+        shared = Counter(key for occ in std.occupations for key in {st.canonical for *_, st in occ.walk()})
+        self.row_of = {st.id: i for i, st in enumerate(self.rows)}
+        self.weights = np.array([1.0 / math.sqrt(shared[st.canonical]) for st in self.rows])
+        clauses = [o.clause for o in std.occupations]
+        entries = idx.manifest.entries
+        # each index entry is a statement (its row) or one of a card's names (its position in `clauses`)
+        self.entry_row = np.array([self.row_of.get(e.statement, -1) for e in entries], dtype=np.int64)
+        self.entry_card = np.array([clauses.index(int(e.statement[len(index_mod.CARD_PREFIX):]))
+                                    if e.statement.startswith(index_mod.CARD_PREFIX) else -1 for e in entries],
+                                   dtype=np.int64)
+        self.occ = {o.clause: o for o in std.occupations}
+        self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
+        self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
+        self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
+        self.card_lexical = CardLexical(std)
+
+    @classmethod
+    def create(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
+        """The dataset, the encoder (built from ``settings``: its runtime, threads, batch and cache folder) and the
+        index (loaded, or built on a first run)."""
+        s = settings
+        std = standard.load(s)
+        enc = encoder or get_encoder(s)
+        idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
+        return cls(std, enc, idx, s)
+
+    @property
+    def settings(self) -> Settings:
+        return self.s
+
+    @property
+    def index_size(self) -> int:
+        """Entries in the FAISS index (statements in every indexed language, and card names)."""
+        return int(self.idx.index.ntotal)
+
+    def occupation(self, clause: int) -> Occupation:
+        return self.occ[clause]
+
+    def with_settings(self, **overrides: object) -> Matcher:
+        """The same dataset, encoder and index under other settings (evaluation variants, tuning runs).
+
+        Nothing built in ``__init__`` depends on settings, so the copy shares it all instead of rebuilding it."""
+        clone = copy.copy(self)
+        clone.s = self.s.model_copy(update=overrides)
+        return clone
+
+    # -- scoring ------------------------------------------------------------------------------------------
+    def _similarities(self, segs: list[Segment], q: np.ndarray) -> Scored:
+        """Dense similarity per (segment, statement), lexical similarity of Kazakh segments, card-name similarity.
+
+        Nothing here depends on thresholds or weights, so one ``Scored`` serves any settings (see ``result``).
+        """
+        n_rows = len(self.rows)
+        k = self.idx.index.ntotal
+        sims, ids = self.idx.search(q, k)
+        dense = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
+        card_sim = np.full(len(self.occ), -1.0, dtype=np.float32)
+        for s in range(len(segs)):
+            rows, cards = self.entry_row[ids[s]], self.entry_card[ids[s]]
+            is_stmt, is_card = (ids[s] >= 0) & (rows >= 0), (ids[s] >= 0) & (cards >= 0)
+            np.maximum.at(dense[s], rows[is_stmt], sims[s][is_stmt])
+            np.maximum.at(card_sim, cards[is_card], sims[s][is_card])
+        lexical = np.zeros_like(dense)
+        kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
+        if kk:
+            lexical[kk] = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
+        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim)
+
+    def _support(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
+        """(support per statement, best segment per statement): dense plus the lexical boost, best segment wins."""
+        seg_stmt = sc.dense
+        if self.s.lexical_weight > 0:
+            lex = np.where(sc.lexical > self.s.lexical_min, sc.lexical, 0.0)  # never fuse near-zero lexical hits
+            seg_stmt = seg_stmt + self.s.lexical_weight * lex.astype(np.float32)
+        best = seg_stmt.argmax(axis=0)
+        return seg_stmt[best, np.arange(seg_stmt.shape[1])], best
+
+    def _soft(self, x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+        return np.clip((np.asarray(x) - lo) / (hi - lo), 0.0, 1.0)
+
+    def _coverage(self, occ: Occupation, cov: np.ndarray) -> float:
+        num = den = 0.0
+        for lf in occ.labour_functions:
+            skills = []
+            for sk in lf.skills:
+                idx = [self.row_of[st.id] for _, st in sk.statements()]
+                w = self.weights[idx]
+                skills.append(float((cov[idx] * w).sum() / w.sum()))
+            weight = 1.0 if lf.mandatory else self.s.additional_function_weight
+            num += weight * float(np.mean(skills))
+            den += weight
+        return num / den if den else 0.0
+
+    def segments(self, text: str) -> tuple[list[Segment], bool]:
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("The text is empty.", "empty")
+        if "\x00" in text:
+            raise InputError("The text contains NUL characters: it looks like binary data, not text.", "binary")
+        truncated = len(text) > self.s.max_chars
+        # a segment longer than max_segment_chars (a run-on line, a "word" of 50,000 letters) is cut: the encoder's
+        # cost grows with tokens, and no statement of the standard needs more than a few hundred characters
+        segs = [seg if len(seg.text) <= self.s.max_segment_chars
+                else seg.model_copy(update={"text": seg.text[: self.s.max_segment_chars]})
+                for seg in prepare_segments(text[: self.s.max_chars]) if sum(ch.isalpha() for ch in seg.text) >= 3]
+        if not segs:
+            raise InputError("No words were found in the text. It needs at least one sentence in Kazakh, Russian "
+                             "or English.", "no_words")
+        if len(segs) > self.s.max_segments:
+            segs, truncated = segs[: self.s.max_segments], True
+        return segs, truncated
+
+    def score(self, text: str) -> Scored:
+        """Segment and embed one text and compare it with every statement (the expensive, settings-free part)."""
+        return self.score_many([text], strict=True)[0]  # type: ignore[return-value]
+
+    def score_many(self, texts: list[str], strict: bool = False) -> list[Scored | str]:
+        """``score`` for many texts with one encoder call; an unreadable text gives its error message
+        (or raises ``InputError`` when ``strict``)."""
+        prepared: list[tuple[list[Segment], bool] | str] = []
+        for t in texts:
+            try:
+                prepared.append(self.segments(t))
+            except InputError as exc:
+                if strict:
+                    raise
+                prepared.append(str(exc))
+        flat = [s.text for p in prepared if not isinstance(p, str) for s in p[0]]
+        q_all = self.encoder.queries(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
+        out: list[Scored | str] = []
+        pos = 0
+        for t, p in zip(texts, prepared, strict=True):
+            if isinstance(p, str):
+                out.append(p)
+                continue
+            segs, truncated = p
+            sc = self._similarities(segs, q_all[pos : pos + len(segs)])
+            sc.text, sc.truncated = t, truncated
+            sc.card_lexical = self.card_lexical.similarities(t[: self.s.max_chars])
+            pos += len(segs)
+            out.append(sc)
+        return out
+
+    def match(self, text: str, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        return self.result(self.score(text), kind, top)
+
+    def match_many(self, texts: list[str], kinds: list[Kind], top: int | None = None) -> list[MatchResult | str]:
+        """Batch mode: one encoder call for all segments of all texts. An unreadable text gives its error."""
+        return [sc if isinstance(sc, str) else self.result(sc, kind, top)
+                for sc, kind in zip(self.score_many(texts), kinds, strict=True)]
+
+    def result(self, sc: Scored, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        """Rank the cards for a scored text under this matcher's settings."""
+        s, segs, text = self.s, sc.segments, sc.text
+        support, best = self._support(sc)
+        cov = self._soft(support, s.soft_lo, s.soft_hi)
+        name_score = self._soft(sc.names, s.name_lo, s.name_hi)
+        lex = sc.card_lexical if sc.card_lexical is not None else np.zeros(len(self.occ))
+        lex_score = lex / lex.max() if lex.max() > 0 else lex  # relative: the best card of this text gets 1
+        ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
+        ranked = []
+        for i, occ in enumerate(self.std.occupations):
+            coverage = self._coverage(occ, cov)
+            score = ((1 - s.name_weight - s.card_lexical_weight) * coverage + s.name_weight * float(name_score[i])
+                     + s.card_lexical_weight * float(lex_score[i]))
+            score -= s.level_penalty * level_mod.mismatch(occ, ev)
+            score -= s.overqualification_penalty * level_mod.overqualification(occ, ev)
+            ranked.append((score, coverage, occ))
+        ranked.sort(key=lambda x: (-x[0], x[2].clause))
+        langs = Counter()
+        for seg in segs:
+            langs[seg.lang] += len(seg.text)
+        language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
+        # evidence is quoted as the person wrote it (PII still removed), not as expanded for the encoder
+        quotes = [" ".join(strip_pii(text[g.start : g.end]).split()) or g.text for g in segs]
+        occupations = [self._occupation(occ, score, coverage, support, best, quotes, ev)
+                       for score, coverage, occ in ranked[: top or len(ranked)]]
+        return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
+                           segments=len(segs), truncated=sc.truncated, level_evidence=ev, occupations=occupations)
+
+    def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
+                    quotes: list[str], ev: level_mod.LevelEvidence) -> OccupationMatch:
+        covered, missing = [], []
+        for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
+            for sk in lf.skills:
+                for kind, st in sk.statements():
+                    i = self.row_of[st.id]
+                    if support[i] >= self.s.cover_threshold:
+                        covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
+                                               evidence=quotes[int(best[i])]))
+                    else:
+                        missing.append(self._missing(lf, sk, kind, st))
+        covered.sort(key=lambda c: -c.score)
+        return OccupationMatch(
+            clause=occ.clause, code=occ.code, name=occ.name, score=round(min(max(score, 0.0), 1.0), 4),
+            sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
+            covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
+        )
+
+    @staticmethod
+    def _missing(lf, sk, kind, st) -> Missing:  # noqa: ANN001 - schema objects
+        return Missing(id=st.id, kind=kind, text=st.text,
+                       labour_function=Ref(number=lf.number, title=lf.title, mandatory=lf.mandatory),
+                       skill=Ref(number=sk.number, title=sk.title))
+
+    def _next_level(self, occ: Occupation) -> NextLevel | None:
+        """The related occupation one step up, with the statements it adds (by canonical key)."""
+        ups = [r for r in occ.related if r.clause and r.clause != occ.clause
+               and max(self.occ[r.clause].sbsh_levels) > max(occ.sbsh_levels)]
+        if not ups:
+            return None
+        nxt = self.occ[min(ups, key=lambda r: min(r.sbsh_levels)).clause]
+        have = {st.canonical for *_, st in occ.walk()}
+        adds = [self._missing(lf, sk, kind, st) for lf, sk, kind, st in nxt.walk() if st.canonical not in have]
+        return NextLevel(clause=nxt.clause, code=nxt.code, name=nxt.name, sbsh_levels=nxt.sbsh_levels, adds=adds)
+
+    def required(self, vac: OccupationMatch) -> list[str]:
+        """Ids of the statements a vacancy (matched as ``kind="vacancy"``) requires of a candidate: those it names,
+        or the card's mandatory labour functions when it names fewer than ``min_required``."""
+        if len(vac.covered) >= self.s.min_required:
+            return [c.id for c in vac.covered]
+        return [st.id for lf, _, _, st in self.occ[vac.clause].walk() if lf.mandatory]
+
