@@ -31,16 +31,28 @@ class EvalItem(BaseModel):
     kind: Literal["cv", "vacancy"]
     lang: Literal["kk", "ru", "en"]
     text: str
-    gold_clause: int
+    gold_clause: int | None = Field(description="None for an out-of-domain text (another profession)")
     alt_clauses: list[int] = Field(default_factory=list)
-    gold_level: int = Field(ge=1, le=8)
-    level_range: tuple[int, int]
+    gold_level: int | None = Field(None, ge=1, le=8)
+    level_range: tuple[int, int] | None = None
+    out_of_domain: bool = False
+    source: Literal["real", "synthetic"] = Field("synthetic", description="real: restated from a public page "
+                                                 "(source_url); synthetic: written by the team")
+    source_url: str = ""
     covered_statements: list[str] = Field(default_factory=list)
     missing_statements: list[str] = Field(default_factory=list)
     split: str = Field("", description="the file the item came from (set by load_items)")
 
     @model_validator(mode="after")
     def _check(self) -> EvalItem:
+        if self.out_of_domain or self.gold_clause is None:
+            if not (self.out_of_domain and self.gold_clause is None):
+                raise ValueError("an out-of-domain item has gold_clause null, and only such an item")
+            if self.covered_statements or self.missing_statements:
+                raise ValueError("an out-of-domain item has no statement labels")
+            return self
+        if self.gold_level is None or self.level_range is None:
+            raise ValueError("an in-domain item needs gold_level and level_range")
         lo, hi = self.level_range
         if not 1 <= lo <= hi <= 8:
             raise ValueError(f"level_range {list(self.level_range)} must be [lo, hi] with 1 <= lo <= hi <= 8")
@@ -48,7 +60,7 @@ class EvalItem(BaseModel):
 
     @property
     def correct_clauses(self) -> set[int]:
-        return {self.gold_clause, *self.alt_clauses}
+        return {self.gold_clause, *self.alt_clauses} if self.gold_clause is not None else set()
 
 
 def load_items(path: Path) -> list[EvalItem]:
@@ -126,6 +138,8 @@ class StatementResolver:
 
     def resolve(self, item: EvalItem) -> Resolution:
         res = Resolution()
+        if item.gold_clause is None:
+            return res
         for labels, target in ((item.covered_statements, res.covered), (item.missing_statements, res.missing)):
             for label in labels:
                 key = self.key(label, item.gold_clause)

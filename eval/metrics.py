@@ -33,6 +33,7 @@ class Outcome(BaseModel):
     kind: str
     clause: int
     split: str
+    source: str = "synthetic"
     correct: list[int]  # gold clause and alternatives
     ranking: list[int]  # clauses, best first
     scores: list[float]  # the system's score of each ranked clause
@@ -194,7 +195,77 @@ def breakdown(outcomes: Sequence[Outcome], resamples: int = 1000, seed: int = 20
 
     return {"overall": summarise(outcomes, "overall", resamples, seed), "by_lang": by(lambda o: o.lang, "lang"),
             "by_kind": by(lambda o: o.kind, "kind"), "by_clause": by(lambda o: o.clause, "clause"),
-            "by_split": by(lambda o: o.split, "split")}
+            "by_split": by(lambda o: o.split, "split"), "by_source": by(lambda o: o.source, "source"),
+            "by_split_source": by(lambda o: f"{o.split}/{o.source}", "split_source"),
+            "by_source_lang": by(lambda o: f"{o.source}/{o.lang}", "source_lang")}
+
+
+class ScopeOutcome(BaseModel):
+    """Every item, in-domain or not: was the text kept in scope, and how sure was the engine of its best card."""
+
+    id: str
+    lang: str
+    source: str
+    split: str
+    out_of_domain: bool
+    in_scope: bool
+    probability: float  # the best card's calibrated probability
+    correct: bool  # the best card is right (always False out of domain)
+
+
+def ece(prob: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: the bin-weighted gap between confidence and accuracy (equal-width bins)."""
+    if len(prob) == 0:
+        return float("nan")
+    which = np.minimum((prob * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            total += sel.mean() * abs(prob[sel].mean() - correct[sel].mean())
+    return float(total)
+
+
+def scope_summary(rows: Sequence[ScopeOutcome], group: str, resamples: int = 1000, seed: int = 20261126) -> dict:
+    """Out-of-domain texts flagged, in-domain texts kept in scope, and the calibration error, with 95 % intervals."""
+    if not rows:
+        return {}
+    ood = np.array([r.out_of_domain for r in rows])
+    kept = np.array([r.in_scope for r in rows])
+    prob = np.array([r.probability for r in rows])
+    correct = np.array([r.correct for r in rows], dtype=float)
+    rng = np.random.default_rng(seed + zlib.crc32(("scope:" + group).encode()))
+    idx = rng.integers(0, len(rows), size=(resamples, len(rows)))
+
+    def value(fn: Callable[[np.ndarray], float], n: int) -> dict:
+        v = fn(np.arange(len(rows)))
+        sample = np.array([fn(i) for i in idx])
+        sample = sample[~np.isnan(sample)]
+        ci = (round(float(np.percentile(sample, 2.5)), 4), round(float(np.percentile(sample, 97.5)), 4)) \
+            if len(sample) and not np.isnan(v) else None
+        return Value(value=None if np.isnan(v) else round(v, 4), ci95=ci, n=n).model_dump(mode="json")
+
+    def flagged(i: np.ndarray) -> float:
+        sel = ood[i]
+        return float((~kept[i][sel]).mean()) if sel.any() else float("nan")
+
+    def kept_in(i: np.ndarray) -> float:
+        sel = ~ood[i]
+        return float(kept[i][sel].mean()) if sel.any() else float("nan")
+
+    return {"ood_flagged": value(flagged, int(ood.sum())), "in_domain_kept": value(kept_in, int((~ood).sum())),
+            "ece": value(lambda i: ece(prob[i], correct[i]), len(rows))}
+
+
+def scope_breakdown(rows: Sequence[ScopeOutcome], resamples: int = 1000, seed: int = 20261126) -> dict:
+    def by(key: Callable[[ScopeOutcome], str], name: str) -> dict:
+        groups: dict[str, list[ScopeOutcome]] = {}
+        for r in rows:
+            groups.setdefault(key(r), []).append(r)
+        return {g: scope_summary(v, f"{name}:{g}", resamples, seed) for g, v in sorted(groups.items())}
+
+    return {"overall": scope_summary(rows, "overall", resamples, seed), "by_split": by(lambda r: r.split, "split"),
+            "by_lang": by(lambda r: r.lang, "lang"), "by_split_source": by(lambda r: f"{r.split}/{r.source}", "ss")}
 
 
 def _order(key: str) -> tuple:

@@ -90,7 +90,18 @@ def _table(rows: list[tuple[str, dict]], columns: Sequence[str], first: str, ci:
 def headline(doc: dict) -> list[str]:
     """The per-language table of the main system (also pasted in the README)."""
     rows = [(lang, doc["by_lang"][lang]) for lang in doc["by_lang"]] + [("all", doc["overall"])]
-    return _table(rows, HEADLINE, "language")
+    rows += [(k, v) for k, v in doc.get("by_split_source", {}).items()]
+    rows += [(k, v) for k, v in doc.get("by_source_lang", {}).items()]
+    lines = _table(rows, HEADLINE, "group")
+    scope = doc.get("out_of_domain", {})
+    if scope:
+        lines.append("")
+        lines.append(f"scope (calibration {doc.get('calibration')}): group | out-of-domain flagged | in-domain kept "
+                     "in scope | calibration error (ECE)")
+        for name, block in [("all", scope["overall"]), *scope["by_split_source"].items()]:
+            lines.append(f"| {name} | " + " | ".join(_cell(block.get(k)) for k in ("ood_flagged", "in_domain_kept",
+                                                                                   "ece")) + " |")
+    return lines
 
 
 def markdown(doc: dict, plot_files: list[str]) -> str:

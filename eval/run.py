@@ -24,7 +24,8 @@ from matcher.engine import Matcher, MatchResult, Scored
 from matcher.files import sha256_file, write_atomic
 from matcher.standard.curate import statements
 
-DEFAULT_DATASETS = (locations.eval_data_dir() / "dev.jsonl", locations.eval_data_dir() / "test.jsonl")
+DEFAULT_DATASETS = tuple(locations.eval_data_dir() / f for f in ("dev.jsonl", "test.jsonl", "dev_real.jsonl",
+                                                                  "test_real.jsonl"))
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
 SYSTEMS = ("hybrid", "dense", "tfidf", "majority")
 CHUNK = 8  # texts per encoder call: big enough for batching, small enough for a moving progress bar
@@ -33,6 +34,7 @@ CHUNK = 8  # texts per encoder call: big enough for batching, small enough for a
 def engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, canonical: dict[str, str],
                     split: str) -> metrics.Outcome:
     base = {"id": item.id, "lang": item.lang, "kind": item.kind, "clause": item.gold_clause, "split": split,
+            "source": item.source,
             "correct": sorted(item.correct_clauses), "level_gold": item.gold_level, "level_range": item.level_range}
     if res is None:  # the engine refused the text: nothing ranked, every labelled statement counted as an error
         return metrics.Outcome(**base, ranking=[], scores=[], level=0, tp=0, fn=len(labels.missing),
@@ -103,11 +105,20 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
     outcomes: dict[str, list[metrics.Outcome]] = {name: [] for name in SYSTEMS}
     whys = []
     tfidf = TfidfBaseline(std)
-    majority = MajorityBaseline(std, items)
+    majority = MajorityBaseline(std, [it for it in items if not it.out_of_domain])
     all_keys = {o.clause: {st.canonical for *_, st in o.walk()} for o in std.occupations}
+    scope_rows: list[metrics.ScopeOutcome] = []
+    all_items, all_scored = items, scored
     for it, sc in zip(items, scored, strict=True):
         lab = labels[it.id]
         res = None if isinstance(sc, str) else hybrid.result(sc, it.kind)
+        top = res.occupations[0] if res else None
+        scope_rows.append(metrics.ScopeOutcome(
+            id=it.id, lang=it.lang, source=it.source, split=it.split, out_of_domain=it.out_of_domain,
+            in_scope=bool(res and res.in_scope), probability=top.probability if top else 0.0,
+            correct=bool(top and top.clause in it.correct_clauses)))
+        if it.out_of_domain:
+            continue
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)
         outcomes["hybrid"].append(engine_outcome(it, res, lab, canonical, it.split))
         outcomes["dense"].append(engine_outcome(it, res_dense, lab, canonical, it.split))
@@ -121,6 +132,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
             tp=len(lab.missing & every), fn=len(lab.missing - every), fp=len(lab.covered & every),
             tn=len(lab.covered - every)))
 
+    items = [it for it in items if not it.out_of_domain]
+    scored = [sc for it, sc in zip(all_items, all_scored, strict=True) if not it.out_of_domain]
     rr = {o.id: (1.0 / o.rank if o.rank else 0.0) for o in outcomes["hybrid"]}
     margin = {o.id: (o.scores[0] - o.scores[o.ranking.index(o.clause)]) if o.ranking else 1.0
               for o in outcomes["hybrid"]}
@@ -144,6 +157,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
         },
         "system": "hybrid",
         **metrics.breakdown(outcomes["hybrid"], resamples),
+        "out_of_domain": metrics.scope_breakdown(scope_rows, resamples),
+        "calibration": hybrid.calibration.run if hybrid.calibration else None,
         "baselines": {name: metrics.breakdown(outcomes[name], resamples) for name in SYSTEMS if name != "hybrid"},
         "labels": {"unresolved": unresolved, "conflicts": conflicts,
                    "covered": sum(len(v.covered) for v in labels.values()),

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     additional_function_weight: float = 0.5  # weight of an additional labour function vs a mandatory one
     min_required: int = 5  # a vacancy naming fewer statements requires the card's mandatory functions
 
+    evidence_filter: bool = Field(True, description="headings, the job wanted, languages, education degrees and "
+                                  "contact lines never count as evidence of a statement")
+    calibration_dir: Path = Field(default_factory=lambda: paths.data_dir() / "calibration", description="folder "
+                                  "of calibration files, one per encoder id, written by python -m eval.calibrate")
+
     reference_date: date | None = Field(None, description="'today' for experience up to now (YYYY-MM-DD); "
                                         "unset: the real date. The evaluation pins it so runs repeat.")
 
@@ -113,6 +118,10 @@ class Settings(BaseSettings):
         if bad or not langs:
             raise ValueError(f"MATCHER_INDEX_LANGUAGES must list kk, ru and/or en, got {self.index_languages!r}")
         return langs
+
+    def calibration_path(self, encoder_id: str) -> Path:
+        """The calibration fitted for this encoder (``eval.calibrate``); none: results are uncalibrated."""
+        return self.calibration_dir / f"{self.standard_code}.{encoder_id.replace('/', '_').replace(':', '_')}.json"
 
     @property
     def source_path(self) -> Path:

@@ -167,6 +167,10 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     print(f"{res.kind} · language {res.language} · {res.segments} segments")
     ev = res.level_evidence
     print(f"education: {ev.education} · experience: {ev.years:g} years · managerial: {ev.managerial}")
+    if not res.in_scope:
+        print("\nThis text does not match any occupation of this standard (social work and the other professions "
+              "of the social sphere, Q88100061): no level or learning plan is given for it.")
+        return
     for o in res.occupations:
         lv = "-".join(map(str, sorted({min(o.sbsh_levels), max(o.sbsh_levels)})))
         print(f"\n{o.score:.2f}  card {o.clause} {o.name.get(res.language)} [{o.code}] "

@@ -55,7 +55,6 @@ _STRATEGIC = re.compile(
     r"республикалық|мемлекеттік бағдарлама\w*|концепци\w*|PhD|докторантур\w*", re.I)
 
 
-
 # --- Dates and periods ---------------------------------------------------------------------------------------------
 # A period is two date tokens joined by a separator ("2015 – 2019", "09.2018 – н.в.", "с 2015 по 2019",
 # "2015 жылдан 2019 жылға дейін") or a start date with "бастап"/"since" and no end (open-ended, up to today).
@@ -88,15 +87,16 @@ _DATE = (
     rf"|(?P<y>{_YEAR})"
 )
 _PRESENT = (
-    r"(?:по\s+)?н\.\s*в\.?|(?:по\s+)?настоящ\w*\s+врем\w*|наст\.\s*вр\.?|до\s+сих\s+пор|"
-    r"(?:по\s+)?(?:сей|сегодняшн\w*)\s+д(?:ень|ня)|сегодня|"
+    r"н\.\s*в\.?|настоящ\w*\s+врем\w*|наст\.\s*вр\.?|сих\s+пор|(?:сей|сегодняшн\w*)\s+д(?:ень|ня)|сегодня|"
     r"қазіргі\s+(?:уақыт|кез|күн)\w*(?:\s+(?:дейін|шейін))?|қазірге\s+(?:дейін|шейін)|қазір|"
     r"осы\s+(?:уақыт|кез|күн)\w*(?:\s+(?:дейін|шейін))?|бүгін\w*(?:\s+күн\w*)?(?:\s+(?:дейін|шейін))?|"
-    r"present|now|current(?:ly)?|to\s+date|date|ongoing|today|till\s+now|up\s+to\s+now"
+    r"present|now|current(?:ly)?|date|ongoing|today"
 )
 _DATE_TOKEN = re.compile(rf"(?P<date>(?:{_DATE}){_DATE_TAIL})|(?<!\w)(?P<present>{_PRESENT})(?!\w)", re.I)
-# between a start and an end: a dash, "по"/"до"/"to"/"until", "бастап" (from), or nothing after a Kazakh ablative
-_SEPARATOR = re.compile(r"\s*(?:бастап\s*)?(?:[-–—−‒]+\s*)?(?:(?:по|до|to|till|until|through)\s+)?", re.I)
+# between a start and an end: a dash, "по"/"до"/"to"/"until", "бастап" (from), or nothing after a Kazakh ablative;
+# the words before an end belong here too: "по настоящее время", "до сих пор", "to date", "till now"
+_SEPARATOR = re.compile(
+    r"\s*(?:бастап\s*)?(?:[-–—−‒]+\s*)?(?:(?:по|до|to|till|until|through|up\s+to)\s+)?", re.I)
 _ABLATIVE = re.compile(r"(?:дан|ден|тан|тен|нан|нен)$", re.I)
 _OPEN_AFTER = re.compile(r"\s*бастап(?!\s*\d)", re.I)  # "2018 ж. қыркүйектен бастап"
 _OPEN_BEFORE = re.compile(r"(?:since|starting\s+(?:from|in))\s+$", re.I)  # "since 2018"
@@ -110,7 +110,8 @@ class _Date(NamedTuple):
 class _Period(NamedTuple):
     start: int
     end: int
-    at: int  # where the period starts in the text
+    at: int  # where the period's first date starts in the text
+    until: int  # where its last date (or "present") ends
 
 
 def _month_number(word: str) -> int:
@@ -141,14 +142,17 @@ def _periods(text: str, today: date) -> list[_Period]:
             continue
         start = _read_date(tok)
         end: _Date | None = None
+        until = tok.end()
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if nxt is not None:
             gap = text[tok.end():nxt.start()]
             joined = bool(_SEPARATOR.fullmatch(gap)) and (bool(gap.strip()) or bool(_ABLATIVE.search(tok.group())))
             if joined:
                 end = _read_date(nxt) if nxt.group("date") else _Date(now, False)
+                until = nxt.end()
                 i += 1
-        if end is None and (_OPEN_AFTER.match(text, tok.end()) or _OPEN_BEFORE.search(text[max(0, tok.start() - 30):tok.start()])):
+        before = text[max(0, tok.start() - 30):tok.start()]
+        if end is None and (_OPEN_AFTER.match(text, tok.end()) or _OPEN_BEFORE.search(before)):
             end = _Date(now, False)
         i += 1
         if end is None or start.month // 12 < 1960 or end.month // 12 > today.year + 1 or start.month > now:
@@ -157,7 +161,7 @@ def _periods(text: str, today: date) -> list[_Period]:
         if stop == start.month:
             stop += 6 if start.year_only and end.year_only else 1
         if stop > start.month:
-            out.append(_Period(start.month, stop, tok.start()))
+            out.append(_Period(start.month, stop, tok.start(), until))
     return out
 
 
@@ -234,11 +238,13 @@ def _heads(tag: str) -> str:
 
 
 # a heading alone on its line ("Образование", "ЖҰМЫС ТӘЖІРИБЕСІ:", "Education and training"), a heading with a
-# colon anywhere ("Білімі: ...", "... колледж. Опыт работы: ..."), or any other short line that ends in a colon
+# colon anywhere ("Білімі: ...", "... колледж. Опыт работы: ..."), a heading that opens a line or sentence and is
+# followed by a date ("Education 2015-2019 ..."), or any other short line that ends in a colon
 _HEADING = re.compile(
     rf"^[ \t>*•#\-–—]*(?:{_heads('1')})(?:[ \t]+(?:и|and|және|&|/)[ \t]+[^\n:\d]{{0,40}}?)?[ \t]*:?[ \t]*$"
     rf"|(?<![\w-])(?:{_heads('2')})[ \t]*:"
-    rf"|^[ \t>*•#\-–—]*(?P<generic>[^\W\d_][^\n\d:]{{0,40}}):[ \t]*$",
+    rf"|(?:^|(?<=[.!?;]\s))[ \t>*•#\-–—]*(?:{_heads('3')})(?=[ \t]+\d)"
+    rf"|^[ \t>*•#\-–—]*[^\W\d_][^\n\d:]{{0,40}}:[ \t]*$",
     re.I | re.M,
 )
 # phrases about work that end an education section even without a colon: "..., опыт работы 2019-2024"
@@ -252,6 +258,10 @@ _WORDS = re.compile(r"[^\W\d_]{3,}")
 Section = Literal["edu", "work", "other"]
 
 
+def _group(m: re.Match[str], name: str) -> bool:
+    return any(m[f"{name}{tag}"] for tag in "123")
+
+
 class _Layout:
     """Where a text's sections and clauses are, to tell the periods of study from the periods of work."""
 
@@ -259,7 +269,7 @@ class _Layout:
         self.text = text
         self.sections: list[tuple[int, Section]] = []
         for m in _HEADING.finditer(text):
-            kind: Section = "edu" if m["edu1"] or m["edu2"] else "work" if m["work1"] or m["work2"] else "other"
+            kind: Section = "edu" if _group(m, "edu") else "work" if _group(m, "work") else "other"
             self.sections.append((m.start(), kind))
         self.sections += [(m.start(), "work") for m in _WORK_PHRASE.finditer(text)]
         self.sections.sort()
@@ -270,26 +280,47 @@ class _Layout:
         i = bisect.bisect_right(self.sections, (at, "~")) - 1
         return self.sections[i][1] if i >= 0 else None
 
-    def clause(self, at: int) -> str:
-        """The clause around ``at``; a clause that holds only dates ("2015 – 2019" on its own line) is read with
-        the clause that follows it, where the place and the role are."""
+    def clause(self, at: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.cuts, at)  # cuts[0] == 0 <= at < len(text) == cuts[-1]
-        lo, hi = self.cuts[i - 1], self.cuts[i]
-        own = self.text[lo:hi]
-        if not _WORDS.search(_DATE_TOKEN.sub(" ", own)) and i + 1 < len(self.cuts):
-            own += " " + self.text[hi:self.cuts[i + 1]]
-        return own
+        return self.cuts[i - 1], self.cuts[i]
 
-    def is_study(self, at: int) -> bool:
+    def contexts(self, periods: list[_Period]) -> list[str]:
+        """The words each period is read with: its clause (line or sentence). A clause with several periods is
+        shared out: from each period to the next when the clause opens with a date ("2019-2023 студентка,
+        2021-2023 волонтер"), else up to the end of each period ("КазНУ, бакалавр 2015-2019, ЦСО 2019-2024"). A
+        clause of dates alone ("2015 – 2019" on its own line) is read with the clause that follows."""
+        by_clause: dict[tuple[int, int], list[int]] = {}
+        for k, p in enumerate(periods):
+            by_clause.setdefault(self.clause(p.at), []).append(k)
+        out = [""] * len(periods)
+        for (lo, hi), ks in by_clause.items():
+            if len(ks) == 1:
+                own = self.text[lo:hi]
+                j = bisect.bisect_right(self.cuts, hi)
+                if not _WORDS.search(_DATE_TOKEN.sub(" ", own)) and j < len(self.cuts):
+                    own += " " + self.text[hi:self.cuts[j]]
+                out[ks[0]] = own
+                continue
+            leads = not _WORDS.search(self.text[lo:periods[ks[0]].at])
+            for n, k in enumerate(ks):
+                if leads:
+                    a = lo if n == 0 else periods[k].at
+                    b = periods[ks[n + 1]].at if n + 1 < len(ks) else hi
+                else:
+                    a = lo if n == 0 else periods[ks[n - 1]].until
+                    b = periods[k].until if n + 1 < len(ks) else hi
+                out[k] = self.text[a:b]
+        return out
+
+    def is_study(self, at: int, context: str) -> bool:
         section = self.section(at)
-        clause = self.clause(at)
-        names_study = bool(_STUDY_STRONG.search(clause) or _STUDY_WEAK.search(clause))
-        names_job = bool(_WORK_ROLE.search(_FIELD_OF_STUDY.sub(" ", clause)))
+        names_study = bool(_STUDY_STRONG.search(context) or _STUDY_WEAK.search(context))
+        names_job = bool(_WORK_ROLE.search(_FIELD_OF_STUDY.sub(" ", context)))
         if section == "edu":  # a job listed under "Education" without any word of study is still a job
             return names_study or not names_job
-        if _STUDY_STRONG.search(clause):
+        if _STUDY_STRONG.search(context):
             return True
-        return section != "work" and bool(_STUDY_WEAK.search(clause)) and not names_job
+        return section != "work" and bool(_STUDY_WEAK.search(context)) and not names_job
 
 
 # --- Managerial scope -------------------------------------------------------------------------------------------------
@@ -314,14 +345,18 @@ _SUPERIOR = re.compile(
     r"\bassistant\s+to\b|\bon\s+the\s+instructions?\s+of\b|\binstructed\s+by\b|\bworks?\s+under\b",
     re.I,
 )
-# the candidate's own management, said in the same sentence as a superior
+# the candidate's own management, in any sentence, including one that also names a superior
+_OBJECT = r"(?:a|an|the|our|my)?\s*(?:[\w-]+\s+){0,3}?(?:team|department|unit|division|centre|center|service|office|" \
+          r"staff|project|organi[sz]ation|branch|workers|employees|specialists)"
 _OWN_SCOPE = re.compile(
-    r"руководил\w*|руковожу|возглав\w*|управлял\w*|управляю|в\s+мо[её]м\s+подчинении|под\s+моим\s+руководством|"
-    r"в\s+подчинении\s+(?:у\s+меня\s+)?(?:было\s+|находил\w*\s+)?\d+|команд\w*\s+из\s+\d+|штат\w*\s+(?:из\s+)?\d+|"
+    r"руководил\w*|руковожу|возглавля\w*|возглавил\w*|управлял\w*|управляю|в\s+мо[её]м\s+подчинении|"
+    r"под\s+моим\s+руководством|в\s+подчинении\s+(?:у\s+меня\s+)?(?:было\s+|находил\w*\s+)?\d+|"
+    r"команд\w*\s+из\s+\d+|штат\w*\s+(?:из\s+)?\d+|"
     r"басқардым|басқарды\w*|басқарамын|басқарған|жетекшілік\s+ет\w*|басшылық\s+ет\w*|қарамағымда|"
-    r"\d+\s+(?:адам|қызметкер)\w*|"
-    r"\bmanag(?:ed|e|ing)\b|\bled\b|\blead(?:ing)?\b|\bsupervis(?:ed|ing|e)\b|\boversaw\b|\boverseeing\b|"
-    r"\bheaded\b|\bteam\s+of\s+\d+|\b\d+\s+(?:staff|employees|direct\s+reports)\b",
+    r"\d+\s+қызметкер\w*|"
+    r"\bmanaged\b|"
+    rf"\b(?:manag(?:e|es|ing)|led|lead|leads|leading|headed|heading|supervised|supervising|oversaw)\s+{_OBJECT}|"
+    r"\bteam\s+of\s+\d+|\b\d+\s+(?:staff|employees|direct\s+reports)\b",
     re.I,
 )
 _SENTENCE_END = re.compile(r"\n|(?<=[.!?;])\s+")
@@ -359,11 +394,16 @@ def education(text: str) -> tuple[EducationLevel, str]:
     return best
 
 
+def _work_spans(text: str, today: date | None) -> list[tuple[int, int]]:
+    layout = _Layout(text)
+    periods = _periods(text, today or date.today())
+    return sorted((p.start, p.end) for p, context in zip(periods, layout.contexts(periods), strict=True)
+                  if not layout.is_study(p.at, context))
+
+
 def work_periods(text: str, today: date | None = None) -> list[tuple[date, date]]:
     """The periods of work a text names (periods of study left out), as (first month, month after the last)."""
-    layout = _Layout(text)
-    return [(_as_date(p.start), _as_date(p.end)) for p in _periods(text, today or date.today())
-            if not layout.is_study(p.at)]
+    return [(_as_date(start), _as_date(end)) for start, end in _work_spans(text, today)]
 
 
 def _as_date(month: int) -> date:
@@ -378,11 +418,9 @@ def years_of_experience(text: str, today: date | None = None) -> float:
         n = next((g for g in m.groups() if g), None)
         if n and int(n) <= 50:
             explicit = max(explicit, float(n))
-    layout = _Layout(text)
-    spans = sorted((p.start, p.end) for p in _periods(text, today or date.today()) if not layout.is_study(p.at))
     months = 0
     reached: int | None = None
-    for start, end in spans:
+    for start, end in _work_spans(text, today):
         if reached is not None:
             start = max(start, reached)
         if end > start:
@@ -394,8 +432,9 @@ def years_of_experience(text: str, today: date | None = None) -> float:
 def evidence(text: str, today: date | None = None) -> LevelEvidence:
     edu, edu_text = education(text)
     scope = _scope_text(text)
+    managerial = bool(_MANAGER.search(scope) or _OWN_SCOPE.search(scope))
     return LevelEvidence(education=edu, education_text=edu_text, years=years_of_experience(text, today),
-                         managerial=bool(_MANAGER.search(scope)), strategic=bool(_STRATEGIC.search(scope)))
+                         managerial=managerial, strategic=bool(_STRATEGIC.search(scope)))
 
 
 def estimate(occ: Occupation, ev: LevelEvidence) -> int:

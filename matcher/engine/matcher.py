@@ -19,13 +19,14 @@ from matcher import index as index_mod
 from matcher import standard
 from matcher.config import Settings
 from matcher.encoders import Encoder, get_encoder
+from matcher.engine import calibration as calib
 from matcher.engine import level as level_mod
 from matcher.engine.lexical import CardLexical
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
 from matcher.errors import InputError
 from matcher.standard.curate import statements
 from matcher.standard.schema import Occupation, Standard, Statement
-from matcher.text import Segment, prepare_segments, strip_pii
+from matcher.text import Segment, is_evidence, prepare_segments, strip_pii
 
 __all__ = ["Kind", "Matcher"]
 
@@ -33,8 +34,10 @@ __all__ = ["Kind", "Matcher"]
 class Matcher:
     """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
 
-    def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings):
+    def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings,
+                 calibration: calib.Calibration | None = None):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
+        self.calibration = calibration
         # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
         self.rows: list[Statement] = [st for _, st in statements(std)]
         shared = Counter(key for occ in std.occupations for key in {st.canonical for *_, st in occ.walk()})
@@ -61,7 +64,7 @@ class Matcher:
         std = standard.load(s)
         enc = encoder or get_encoder(s)
         idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
-        return cls(std, enc, idx, s)
+        return cls(std, enc, idx, s, calib.load(s.calibration_path(enc.id)))
 
     @property
     def settings(self) -> Settings:
@@ -108,11 +111,20 @@ class Matcher:
     def _support(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
         """(support per statement, best segment per statement): dense plus the lexical boost, best segment wins."""
         seg_stmt = sc.dense
+        if not self.s.evidence_filter:
+            pass
+        elif any(not is_evidence(seg.text) for seg in sc.segments):
+            quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
+            seg_stmt = np.where(quotable[:, None], seg_stmt, -1.0).astype(np.float32)
         if self.s.lexical_weight > 0:
             lex = np.where(sc.lexical > self.s.lexical_min, sc.lexical, 0.0)  # never fuse near-zero lexical hits
             seg_stmt = seg_stmt + self.s.lexical_weight * lex.astype(np.float32)
         best = seg_stmt.argmax(axis=0)
         return seg_stmt[best, np.arange(seg_stmt.shape[1])], best
+
+    def support(self, sc: Scored) -> np.ndarray:
+        """Support per statement row (best segment's similarity plus the lexical boost) under these settings."""
+        return self._support(sc)[0]
 
     def _soft(self, x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
         return np.clip((np.asarray(x) - lo) / (hi - lo), 0.0, 1.0)
@@ -211,27 +223,54 @@ class Matcher:
         language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
         # evidence is quoted as the person wrote it (PII still removed), not as expanded for the encoder
         quotes = [" ".join(strip_pii(text[g.start : g.end]).split()) or g.text for g in segs]
-        occupations = [self._occupation(occ, score, coverage, support, best, quotes, ev)
-                       for score, coverage, occ in ranked[: top or len(ranked)]]
+        scores = [min(max(score, 0.0), 1.0) for score, _, _ in ranked]
+        top_occ = ranked[0][2]
+        covered_top = len({st.canonical for *_, st in top_occ.walk()
+                           if support[self.row_of[st.id]] >= s.cover_threshold})
+        feats = calib.scope_features(scores, ranked[0][1], covered_top, sc.card_lexical, sc.names, support)
+        cal = self.calibration
+        in_scope, p_scope = cal.in_scope(feats) if cal else (True, None)
+        occupations = []
+        for i, (_, coverage, occ) in enumerate(ranked[: top or len(ranked)]):
+            margin = scores[i] - max(x for j, x in enumerate(scores) if j != i)
+            if cal is None:
+                prob, card_in_scope, band = scores[i], True, "review"
+            else:
+                # P(card right | in scope); a text judged out of scope is discounted by its (balanced) scope odds
+                prob = cal.probability(scores[i], margin) * (1.0 if in_scope else (p_scope or 0.0))
+                card_in_scope = in_scope and (i == 0 or prob >= 0.5 * cal.confident)
+                band = cal.band(card_in_scope, prob)
+            occupations.append(self._occupation(occ, scores[i], coverage, support, best, quotes, segs, ev,
+                                                round(prob, 4), card_in_scope, band))
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
-                           segments=len(segs), truncated=sc.truncated, level_evidence=ev, occupations=occupations)
+                           segments=len(segs), truncated=sc.truncated, in_scope=in_scope,
+                           band=occupations[0].band if occupations else "unlikely",
+                           scope_probability=None if p_scope is None else round(p_scope, 4),
+                           calibration=cal.run if cal else None, level_evidence=ev, occupations=occupations)
 
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
-                    quotes: list[str], ev: level_mod.LevelEvidence) -> OccupationMatch:
+                    quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
+                    in_scope: bool, band: calib.Band) -> OccupationMatch:
         covered, missing = [], []
+        seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
             for sk in lf.skills:
                 for kind, st in sk.statements():
+                    if st.canonical in seen:
+                        continue
+                    seen.add(st.canonical)
                     i = self.row_of[st.id]
                     if support[i] >= self.s.cover_threshold:
+                        g = int(best[i])
                         covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
-                                               evidence=quotes[int(best[i])]))
+                                               evidence=quotes[g], start=segs[g].start, end=segs[g].end))
                     else:
                         missing.append(self._missing(lf, sk, kind, st))
         covered.sort(key=lambda c: -c.score)
         return OccupationMatch(
-            clause=occ.clause, code=occ.code, name=occ.name, score=round(min(max(score, 0.0), 1.0), 4),
+            clause=occ.clause, code=occ.code, name=occ.name, score=round(score, 4),
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
+            probability=probability, in_scope=in_scope, band=band,
             covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
         )
 

@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from matcher.engine import level as level_mod
+from matcher.engine.calibration import Band
 from matcher.standard.schema import Lang, Text
 from matcher.text import Segment
 
@@ -39,7 +40,9 @@ class Covered(BaseModel):
     kind: Literal["ability", "knowledge"]
     text: Text
     score: float
-    evidence: str
+    evidence: str = Field(description="the sentence of the submitted text that shows the statement (PII removed)")
+    start: int = Field(description="character offset of that sentence in the submitted text")
+    end: int = Field(description="character offset just after it")
 
 
 class Missing(BaseModel):
@@ -66,8 +69,13 @@ class OccupationMatch(BaseModel):
     sbsh_level: int
     sbsh_levels: list[int]
     coverage: float
-    covered: list[Covered]
-    missing: list[Missing]
+    probability: float = Field(description="calibrated probability that this card is the text's occupation (the "
+                               "raw score when no calibration is loaded)")
+    in_scope: bool = Field(description="the text is within this standard and this card is a plausible answer")
+    band: Band = Field(description="confident / review / unlikely")
+    covered: list[Covered] = Field(description="statements the text shows, one per distinct statement")
+    missing: list[Missing] = Field(description="statements of the card the text does not show, one per distinct "
+                                   "statement")
     next_level: NextLevel | None = None
 
 
@@ -77,6 +85,10 @@ class MatchResult(BaseModel):
     languages: dict[str, int]
     segments: int
     truncated: bool = False
+    in_scope: bool = Field(description="false: the text does not describe work of any occupation of this standard")
+    band: Band = Field(description="the best card's band: confident / review / unlikely (out of scope)")
+    scope_probability: float | None = Field(description="calibrated probability that the text is in scope")
+    calibration: str | None = Field(description="the calibration run applied (None: uncalibrated)")
     level_evidence: level_mod.LevelEvidence
     occupations: list[OccupationMatch]
 
@@ -89,6 +101,7 @@ class ScreenedCV(BaseModel):
     required_covered: int
     required_total: int
     sbsh_level: int
+    in_scope: bool = True
     reasons: list[str]
 
 

@@ -34,7 +34,7 @@ def screen(m: Matcher, vacancy: str, cvs: list[tuple[str, str]]) -> ScreenResult
         screened.append(ScreenedCV(id=cv_id, rank=0, fit=round(fit, 4), occupation_score=mine.score,
                                    required_covered=len(hits), required_total=len(required),
                                    sbsh_level=mine.sbsh_level, reasons=reasons))
-    screened.sort(key=lambda c: (-c.fit, c.id))
+    screened.sort(key=lambda c: (not c.in_scope, -c.fit, c.id))
     for rank, c in enumerate(screened, start=1):
         c.rank = rank
     return ScreenResult(vacancy=vac, required=required, cvs=screened)

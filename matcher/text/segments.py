@@ -36,6 +36,32 @@ class Segment(BaseModel):
     end: int
 
 
+# Lines that name a section, the job wanted, languages spoken or contact details show no duty or knowledge: they are
+# matched against card names, never quoted as evidence of a statement ("Опыт работы", "Желаемая должность: ...",
+# "Языки: казахский, русский", "Білімі: ... бакалавр").
+_NOT_EVIDENCE_RE = re.compile(
+    r"(?i)^\W*(?:"
+    r"желаемая\s+должность|цель|должность|позиция|вакансия|резюме|curriculum\s+vitae|cv|objective|position|"
+    r"desired\s+position|лауазым(?:ы)?|мақсат(?:ы)?|түйіндеме|"
+    r"языки|знание\s+языков|владение\s+языками|languages?|тілдер(?:і)?|тіл\s+білуі|"
+    r"образование|education|білім(?:і)?|"
+    r"контакт\w*|contacts?|байланыс\w*|адрес|address|мекенжай\w*|дата\s+рождения|туған\s+күні|date\s+of\s+birth|"
+    r"семейное\s+положение|отбасы\w*\s+жағдайы|marital\s+status|гражданство|азаматтығы|citizenship"
+    r")\b[^!?]{0,200}$"
+)
+_HEADING_WORDS = 4  # a line of at most this many words that ends in ':' or has no verb-like length is a heading
+
+
+def is_evidence(text: str) -> bool:
+    """False for segments that cannot show a statement: section headings, the job wanted, languages, education
+    degrees, contact and personal details. They still count for the card names."""
+    stripped = text.strip()
+    if _NOT_EVIDENCE_RE.match(stripped):
+        return False
+    words = _WORD_RE.findall(stripped)
+    return not (len(words) <= _HEADING_WORDS and (stripped.endswith(":") or len(stripped) <= 30))
+
+
 _LINE_RE = re.compile(r"[^\n\r\f\v\u2028\u2029\x85]+")
 _BULLET_RE = re.compile(
     r"(?:[•◦▪▫●○■□►▸‣∙·✓✔➢➤*]+\s*"  # symbol bullets

@@ -1,0 +1,59 @@
+"""What a person sees of the evidence: one line per statement, offsets into their own text, no headings or
+language lists as proof, and a calibrated in-scope answer."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import RU_CV
+
+from eval.dataset import EvalItem
+from matcher.engine import Matcher
+from matcher.text import is_evidence
+
+RU_WITH_NOISE = RU_CV + "\nЯзыки: казахский, русский, английский\nОпыт работы\n"
+
+
+def test_covered_is_one_line_per_distinct_statement_with_offsets(matcher: Matcher) -> None:
+    res = matcher.match(RU_WITH_NOISE, "cv")
+    canon = {st.id: st.canonical for occ in matcher.std.occupations for *_, st in occ.walk()}
+    for occ in res.occupations:
+        keys = [canon[c.id] for c in occ.covered]
+        assert len(keys) == len(set(keys)), f"card {occ.clause} repeats a statement"
+        assert not {canon[m.id] for m in occ.missing} & set(keys)
+        for c in occ.covered:
+            assert 0 <= c.start < c.end <= len(RU_WITH_NOISE)
+            assert " ".join(RU_WITH_NOISE[c.start : c.end].split())[:20] == c.evidence[:20]
+
+
+def test_headings_languages_and_the_job_wanted_are_never_evidence(matcher: Matcher) -> None:
+    res = matcher.match(RU_WITH_NOISE, "cv")
+    quoted = {c.evidence for o in res.occupations for c in o.covered}
+    assert not any(q.startswith(("Языки", "Опыт работы", "Желаемая должность")) for q in quoted)
+    assert not is_evidence("Білімі: ЕҰУ, әлеуметтік жұмыс, бакалавр (2019)")
+    assert is_evidence("синхронный перевод с русского и казахского на жестовый язык на приёмах у врача")
+
+
+def test_result_carries_scope_band_and_calibrated_probability(matcher: Matcher) -> None:
+    res = matcher.match(RU_CV, "cv", top=3)
+    assert res.calibration is not None, "the committed calibration for the default encoder must load"
+    assert res.in_scope and res.band in ("confident", "review") and 0 < res.scope_probability <= 1
+    assert res.occupations[0].clause == 11 and res.occupations[0].in_scope
+    assert all(0 <= o.probability <= 1 for o in res.occupations)
+    assert res.occupations[0].probability >= res.occupations[1].probability
+
+
+def test_an_uncalibrated_matcher_says_so(matcher: Matcher) -> None:
+    raw = matcher.with_settings()
+    raw.calibration = None
+    res = raw.match(RU_CV, "cv", top=1)
+    assert res.calibration is None and res.in_scope and res.band == "review" and res.scope_probability is None
+
+
+def test_out_of_domain_items_have_no_card_and_in_domain_items_need_one() -> None:
+    ood = EvalItem(id="o", kind="cv", lang="en", text="Python developer", gold_clause=None, out_of_domain=True)
+    assert ood.correct_clauses == set()
+    with pytest.raises(ValueError):
+        EvalItem(id="x", kind="cv", lang="en", text="t", gold_clause=None)
+    with pytest.raises(ValueError):
+        EvalItem(id="y", kind="cv", lang="en", text="t", gold_clause=13, out_of_domain=True, gold_level=4,
+                 level_range=(4, 4))
