@@ -179,7 +179,8 @@ def test_matcher_eval_on_a_slice_writes_every_file(tmp_path: Path, capsys: pytes
     assert 1 <= len(doc["worst"]) <= 6
     report = (tmp_path / "one" / "report.md").read_text(encoding="utf-8")
     assert "## Headline" in report and "Бұл сөйлем стандартта жоқ." in report
-    assert "| language |" in capsys.readouterr().out
+    assert "| group |" in capsys.readouterr().out
+    assert set(doc["out_of_domain"]) == {"overall", "by_split", "by_lang", "by_split_source"}
 
 
 def test_matcher_eval_refuses_unknown_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
