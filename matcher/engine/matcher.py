@@ -111,10 +111,8 @@ class Matcher:
     def _support(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
         """(support per statement, best segment per statement): dense plus the lexical boost, best segment wins."""
         seg_stmt = sc.dense
-        if not self.s.evidence_filter:
-            pass
-        elif any(not is_evidence(seg.text) for seg in sc.segments):
-            quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
+        quotable = np.array([is_evidence(seg.text) for seg in sc.segments]) if self.s.evidence_filter else None
+        if quotable is not None and not quotable.all():  # headings, languages ...: never evidence
             seg_stmt = np.where(quotable[:, None], seg_stmt, -1.0).astype(np.float32)
         if self.s.lexical_weight > 0:
             lex = np.where(sc.lexical > self.s.lexical_min, sc.lexical, 0.0)  # never fuse near-zero lexical hits
