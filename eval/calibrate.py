@@ -35,21 +35,18 @@ DEV = ("dev.jsonl", "dev_real.jsonl")
 
 
 def fit(items: list[EvalItem], m: Matcher, run: str) -> Calibration:
-    raw = m.with_settings()
-    raw.calibration = None  # features come from the uncalibrated engine
-    scored = raw.score_many([it.text for it in items])
+    scored = m.score_many([it.text for it in items])
     xs, ys, top = [], [], []
     for it, sc in zip(items, scored, strict=True):
         if isinstance(sc, str):
             continue
-        res = raw.result(sc, it.kind)
-        f = _features(raw, sc, res)
+        f, ranking = m.calibration_inputs(sc)
         xs.append([f[k] for k in SCOPE_FEATURES])
         ys.append(0 if it.out_of_domain else 1)
         if it.out_of_domain:
             continue
-        scores = [o.score for o in res.occupations]
-        top.append((scores[0], scores[0] - scores[1], int(res.occupations[0].clause in it.correct_clauses)))
+        (clause, first), (_, second) = ranking[0], ranking[1]
+        top.append((first, first - second, int(clause in it.correct_clauses)))
     x, y = np.array(xs), np.array(ys)
     scope = LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000).fit(x, y)
     p_in = scope.predict_proba(x)[:, 1]
@@ -81,18 +78,9 @@ def fit(items: list[EvalItem], m: Matcher, run: str) -> Calibration:
     )
 
 
-def _features(m: Matcher, sc, res) -> dict[str, float]:  # noqa: ANN001 - Scored, MatchResult
-    from matcher.engine import calibration as calib
-
-    support = m.support(sc)
-    top = res.occupations[0]
-    return calib.scope_features([o.score for o in res.occupations], top.coverage,
-                                len({c.id for c in top.covered}), sc.card_lexical, sc.names, support)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--run", default="dev-calib-6", help="the run's name, recorded in the model file")
+    p.add_argument("--run", default="dev-calib-7", help="the run's name, recorded in the model file")
     p.add_argument("--dataset", action="append", help="dev JSONL files (default: eval/data/dev*.jsonl)")
     args = p.parse_args(argv)
     settings: Settings = get_settings()

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher import paths
+from matcher.files import slug
 
 
 class Settings(BaseSettings):
@@ -121,7 +122,7 @@ class Settings(BaseSettings):
 
     def calibration_path(self, encoder_id: str) -> Path:
         """The calibration fitted for this encoder (``eval.calibrate``); none: results are uncalibrated."""
-        return self.calibration_dir / f"{self.standard_code}.{encoder_id.replace('/', '_').replace(':', '_')}.json"
+        return self.calibration_dir / f"{self.standard_code}.{slug(encoder_id)}.json"
 
     @property
     def source_path(self) -> Path:

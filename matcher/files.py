@@ -1,9 +1,11 @@
-"""Generic file helpers: atomic writes and file digests (dataset, index and evaluation files)."""
+"""Generic file helpers: atomic writes, file digests and safe file names (dataset, index, calibration and
+evaluation files)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -25,3 +27,8 @@ def sha256_file(path: Path) -> str:
     """sha256 of a file, read in blocks (model weights are tens of MB): dataset, index and model checksums."""
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of an id (encoder ids hold ``:`` and ``/``): the index and calibration files."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[-80:]

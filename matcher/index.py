@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from pydantic import BaseModel
 
 from matcher.config import Settings
 from matcher.encoders import Encoder
-from matcher.files import sha256_file, write_atomic
+from matcher.files import sha256_file, slug, write_atomic
 from matcher.standard.curate import statements
 from matcher.standard.schema import LANGS, Lang, Occupation, Standard
 
@@ -61,10 +60,6 @@ class StatementIndex:
         return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index.ntotal))
 
 
-def _slug(encoder_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder_id)[-80:]
-
-
 def dataset_hash(path: Path) -> str:
     """sha256 of a dataset file: the manifest's guard against serving an index of another dataset."""
     return sha256_file(path)
@@ -72,9 +67,9 @@ def dataset_hash(path: Path) -> str:
 
 def paths(encoder_id: str, settings: Settings) -> tuple[Path, Path, Path]:
     s = settings
-    base = s.index_dir / f"{s.standard_code}.{_slug(encoder_id)}"
+    base = s.index_dir / f"{s.standard_code}.{slug(encoder_id)}"
     return (base.with_name(base.name + ".faiss"), base.with_name(base.name + ".manifest.json"),
-            s.index_dir / "cache" / f"{_slug(encoder_id)}.npz")
+            s.index_dir / "cache" / f"{slug(encoder_id)}.npz")
 
 
 CARD_PREFIX = "card:"

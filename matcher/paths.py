@@ -46,14 +46,5 @@ def model_cache_dir() -> Path:
 
 
 def eval_data_dir() -> Path:
-    """The labelled evaluation items, shipped inside the ``eval`` package."""
-    return PACKAGE_DIR.parent / "eval" / "data" if checkout_root() else _installed_eval_data()
-
-
-def _installed_eval_data() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("eval")
-    if spec is None or not spec.submodule_search_locations:
-        return cache_root() / "eval-data"  # no eval package installed: nothing to find, a clear 'no such file'
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+    """The labelled evaluation items, shipped inside the ``eval`` package (a sibling of this one, installed or not)."""
+    return PACKAGE_DIR.parent / "eval" / "data"

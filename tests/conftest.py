@@ -8,19 +8,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import shared_matcher  # pytest puts tests/ (this file's folder) on sys.path for every package
+from sklearn.feature_extraction.text import HashingVectorizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import helpers` from every test package
-
-from helpers import shared_matcher  # noqa: E402
-from sklearn.feature_extraction.text import HashingVectorizer  # noqa: E402
-
-from matcher.config import Settings  # noqa: E402
-from matcher.engine import Matcher  # noqa: E402
+from matcher.config import Settings
+from matcher.engine import Matcher
 
 
 class HashingEncoder:

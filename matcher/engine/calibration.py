@@ -22,8 +22,6 @@ Band = Literal["confident", "review", "unlikely"]
 # the features of a text's result that the scope model reads, in this order
 SCOPE_FEATURES = ("top_score", "margin", "top_coverage", "covered_log", "card_lexical_max", "names_max",
                   "support_top10")
-# ... and those of one card that the correctness model reads
-CARD_FEATURES = ("score", "margin")
 
 
 class Logistic(BaseModel):

@@ -197,15 +197,14 @@ class Matcher:
         return [sc if isinstance(sc, str) else self.result(sc, kind, top)
                 for sc, kind in zip(self.score_many(texts), kinds, strict=True)]
 
-    def result(self, sc: Scored, kind: Kind = "cv", top: int | None = None) -> MatchResult:
-        """Rank the cards for a scored text under this matcher's settings."""
-        s, segs, text = self.s, sc.segments, sc.text
-        support, best = self._support(sc)
+    def _rank(self, sc: Scored, support: np.ndarray,
+              ev: level_mod.LevelEvidence) -> list[tuple[float, float, Occupation]]:
+        """(score clipped to 0-1, coverage, card) for every card, best first."""
+        s = self.s
         cov = self._soft(support, s.soft_lo, s.soft_hi)
         name_score = self._soft(sc.names, s.name_lo, s.name_hi)
         lex = sc.card_lexical if sc.card_lexical is not None else np.zeros(len(self.occ))
         lex_score = lex / lex.max() if lex.max() > 0 else lex  # relative: the best card of this text gets 1
-        ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
         ranked = []
         for i, occ in enumerate(self.std.occupations):
             coverage = self._coverage(occ, cov)
@@ -215,19 +214,37 @@ class Matcher:
             score -= s.overqualification_penalty * level_mod.overqualification(occ, ev)
             ranked.append((score, coverage, occ))
         ranked.sort(key=lambda x: (-x[0], x[2].clause))
+        return [(min(max(score, 0.0), 1.0), coverage, occ) for score, coverage, occ in ranked]
+
+    def _scope_features(self, sc: Scored, support: np.ndarray,
+                        ranked: list[tuple[float, float, Occupation]]) -> dict[str, float]:
+        covered_top = len({st.canonical for *_, st in ranked[0][2].walk()
+                           if support[self.row_of[st.id]] >= self.s.cover_threshold})
+        return calib.scope_features([x for x, _, _ in ranked], ranked[0][1], covered_top, sc.card_lexical, sc.names,
+                                    support)
+
+    def calibration_inputs(self, sc: Scored) -> tuple[dict[str, float], list[tuple[int, float]]]:
+        """What the calibration reads of a scored text, exactly as ``result`` computes it: the scope features, and
+        (clause, score) of every card, best first (``python -m eval.calibrate`` fits on these)."""
+        support = self.support(sc)
+        ranked = self._rank(sc, support, level_mod.evidence(sc.text[: self.s.max_chars], self.s.reference_date))
+        return self._scope_features(sc, support, ranked), [(occ.clause, x) for x, _, occ in ranked]
+
+    def result(self, sc: Scored, kind: Kind = "cv", top: int | None = None) -> MatchResult:
+        """Rank the cards for a scored text under this matcher's settings."""
+        s, segs, text = self.s, sc.segments, sc.text
+        support, best = self._support(sc)
+        ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
+        ranked = self._rank(sc, support, ev)
         langs = Counter()
         for seg in segs:
             langs[seg.lang] += len(seg.text)
         language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
         # evidence is quoted as the person wrote it (PII still removed), not as expanded for the encoder
         quotes = [" ".join(strip_pii(text[g.start : g.end]).split()) or g.text for g in segs]
-        scores = [min(max(score, 0.0), 1.0) for score, _, _ in ranked]
-        top_occ = ranked[0][2]
-        covered_top = len({st.canonical for *_, st in top_occ.walk()
-                           if support[self.row_of[st.id]] >= s.cover_threshold})
-        feats = calib.scope_features(scores, ranked[0][1], covered_top, sc.card_lexical, sc.names, support)
+        scores = [x for x, _, _ in ranked]
         cal = self.calibration
-        in_scope, p_scope = cal.in_scope(feats) if cal else (True, None)
+        in_scope, p_scope = cal.in_scope(self._scope_features(sc, support, ranked)) if cal else (True, None)
         occupations = []
         for i, (_, coverage, occ) in enumerate(ranked[: top or len(ranked)]):
             margin = scores[i] - max(x for j, x in enumerate(scores) if j != i)

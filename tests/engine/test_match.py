@@ -13,16 +13,11 @@ from helpers import EN_CV, KK_CV, RU_CV
 from matcher import index as index_mod
 from matcher.config import Settings
 from matcher.encoders import create_encoder
-from matcher.engine import Matcher, level, screen
+from matcher.engine import level, screen
 from matcher.errors import EncoderError, InputError
 from matcher.standard.curate import statements
 
 RU_INTERPRETER, KK_HOME_CARE, EN_DIRECTOR = RU_CV, KK_CV, EN_CV  # examples/*.txt, read by tests/helpers.py
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher.create(Settings())
 
 
 def test_russian_sign_language_interpreter_is_card_11(matcher):
