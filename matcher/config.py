@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     #                 (no effect on the ranking; 0.3 best for J at 0.88) and level_penalty 0.06-0.2 (one item apart);
     #   "dev-level-5" overqualification_penalty 0-0.1 x level_penalty 0.06/0.12 (dev MRR 0.903 -> 0.929, hit@1
     #                 0.840 -> 0.880; card 15, the specialist, was read as the social worker for graduates).
+    coverage_classifier: bool = Field(True, description="decide coverage with the calibrated classifier of the "
+                                      "encoder's calibration (eval.calibrate), else support >= cover_threshold")
     cover_threshold: float = 0.87  # support at or above which a statement counts as covered ("dev-cover-4")
     soft_lo: float = 0.84  # support mapped to coverage 0 ...
     soft_hi: float = 0.92  # ... and to coverage 1, linearly between

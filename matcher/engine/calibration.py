@@ -1,21 +1,28 @@
 """Calibrated decisions: is a text within the standard's scope at all, and how likely is a card to be right.
 
 Both are logistic models over a few features of a text's result, fitted on the dev split only by
-``python -m eval.calibrate`` (which names its run and writes the model file this module loads). The engine applies
-them; it never fits anything. Without a model file (a new encoder, before calibration), every text is in scope and
-the probability is the raw score: the result says so with ``band = "review"``.
+``python -m eval.calibrate`` (which names its run and writes the model file this module loads). A third model says
+whether a text shows a statement: a gradient-boosted classifier over ``coverage.COVERAGE_FEATURES``, calibrated by
+isotonic regression (scikit-learn), kept beside the JSON as a joblib file whose sha256 the JSON records. The
+engine applies them; it never fits anything. Without a model file (a new encoder, before calibration), every text is
+in scope, the probability is the raw score (the result says so with ``band = "review"``) and a statement is covered
+when its support reaches ``cover_threshold``.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import joblib
 import numpy as np
-from pydantic import BaseModel, Field
+import sklearn
+from pydantic import BaseModel, Field, PrivateAttr
 
+from matcher.engine.coverage import COVERAGE_FEATURES
 from matcher.errors import DatasetError
+from matcher.files import sha256_file
 
 Band = Literal["confident", "review", "unlikely"]
 
@@ -33,6 +40,35 @@ class Logistic(BaseModel):
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
+class CoverageModel(BaseModel):
+    """P(a text shows a statement) from ``COVERAGE_FEATURES``: the model file, its checksum and the threshold."""
+
+    file: str = Field(description="the joblib file, beside the calibration JSON")
+    sha256: str
+    sklearn: str = Field(description="the scikit-learn version that wrote it (the file is only read by the same)")
+    features: list[str]
+    threshold: float = Field(description="P(covered) at or above which a statement is listed as covered")
+    _model: Any = PrivateAttr(default=None)
+
+    def attach(self, folder: Path) -> None:
+        """Load the model file after checking its sha256 and the scikit-learn version (a file from elsewhere, or a
+        different scikit-learn, is refused: rerun ``python -m eval.calibrate``)."""
+        path = folder / self.file
+        if list(self.features) != list(COVERAGE_FEATURES):
+            raise DatasetError(f"{path}: fitted on other coverage features; rerun python -m eval.calibrate",
+                               "dataset_missing")
+        if not path.is_file() or sha256_file(path) != self.sha256:
+            raise DatasetError(f"{path}: missing or not the file the calibration names (sha256); rerun python -m "
+                               "eval.calibrate", "dataset_missing")
+        if sklearn.__version__.split(".")[:2] != self.sklearn.split(".")[:2]:
+            raise DatasetError(f"{path}: written by scikit-learn {self.sklearn}, this is {sklearn.__version__}; "
+                               "rerun python -m eval.calibrate", "dataset_missing")
+        self._model = joblib.load(path)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self._model.predict_proba(x)[:, 1]
+
+
 class Calibration(BaseModel):
     """A fitted calibration (the JSON file ``eval.calibrate`` writes)."""
 
@@ -42,6 +78,7 @@ class Calibration(BaseModel):
     scope_threshold: float = Field(description="P(in scope) at or above which a text is in scope")
     correct: Logistic
     confident: float = Field(description="P(card is right) at or above which the best card is 'confident'")
+    coverage: CoverageModel | None = Field(None, description="the statement coverage classifier, if fitted")
     fitted_on: dict = Field(default_factory=dict, description="datasets (sha256), item counts, chosen thresholds")
 
     def in_scope(self, features: dict[str, float]) -> tuple[bool, float]:
@@ -62,10 +99,13 @@ def load(path: Path | None) -> Calibration | None:
     if path is None or not path.is_file():
         return None
     try:
-        return Calibration.model_validate_json(path.read_text(encoding="utf-8"))
+        cal = Calibration.model_validate_json(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise DatasetError(f"{path}: not a calibration file ({exc}); rerun python -m eval.calibrate",
                            "dataset_missing") from None
+    if cal.coverage is not None:
+        cal.coverage.attach(path.parent)
+    return cal
 
 
 def scope_features(scores: list[float], coverage: float, covered: int, card_lexical: np.ndarray | None,

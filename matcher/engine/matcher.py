@@ -20,6 +20,7 @@ from matcher import standard
 from matcher.config import Settings
 from matcher.encoders import Encoder, get_encoder
 from matcher.engine import calibration as calib
+from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
 from matcher.engine.lexical import CardLexical
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
@@ -55,6 +56,7 @@ class Matcher:
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
         self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
         self.card_lexical = CardLexical(std)
+        self.stems = coverage_mod.StatementStems(self.rows, [kind for kind, _ in statements(std)])
 
     @classmethod
     def create(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
@@ -108,17 +110,38 @@ class Matcher:
             lexical[kk] = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
         return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim)
 
+    def _masked(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
+        """(dense, lexical) with the segments that may not be quoted (headings, languages ...) masked out."""
+        if not self.s.evidence_filter:
+            return sc.dense, sc.lexical
+        quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
+        if quotable.all():
+            return sc.dense, sc.lexical
+        return (np.where(quotable[:, None], sc.dense, -1.0).astype(np.float32),
+                np.where(quotable[:, None], sc.lexical, 0.0).astype(np.float32))
+
     def _support(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
         """(support per statement, best segment per statement): dense plus the lexical boost, best segment wins."""
-        seg_stmt = sc.dense
-        quotable = np.array([is_evidence(seg.text) for seg in sc.segments]) if self.s.evidence_filter else None
-        if quotable is not None and not quotable.all():  # headings, languages ...: never evidence
-            seg_stmt = np.where(quotable[:, None], seg_stmt, -1.0).astype(np.float32)
+        seg_stmt, lexical = self._masked(sc)
         if self.s.lexical_weight > 0:
-            lex = np.where(sc.lexical > self.s.lexical_min, sc.lexical, 0.0)  # never fuse near-zero lexical hits
+            lex = np.where(lexical > self.s.lexical_min, lexical, 0.0)  # never fuse near-zero lexical hits
             seg_stmt = seg_stmt + self.s.lexical_weight * lex.astype(np.float32)
         best = seg_stmt.argmax(axis=0)
         return seg_stmt[best, np.arange(seg_stmt.shape[1])], best
+
+    def coverage_features(self, sc: Scored) -> np.ndarray:
+        """(statement rows, ``coverage.COVERAGE_FEATURES``): what the coverage classifier reads of a scored text
+        (``python -m eval.calibrate`` fits on these)."""
+        dense, lexical = self._masked(sc)
+        return coverage_mod.features(sc.segments, dense, lexical, self.stems)
+
+    def covered_probability(self, sc: Scored) -> np.ndarray | None:
+        """P(the text shows the statement) per statement row, from the calibrated coverage classifier; None
+        without one (then coverage is support >= ``cover_threshold``)."""
+        cal = self.calibration
+        if cal is None or cal.coverage is None or not self.s.coverage_classifier:
+            return None
+        return cal.coverage.predict(self.coverage_features(sc))
 
     def support(self, sc: Scored) -> np.ndarray:
         """Support per statement row (best segment's similarity plus the lexical boost) under these settings."""
@@ -236,6 +259,7 @@ class Matcher:
         support, best = self._support(sc)
         ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
         ranked = self._rank(sc, support, ev)
+        p_cov = self.covered_probability(sc)
         langs = Counter()
         for seg in segs:
             langs[seg.lang] += len(seg.text)
@@ -256,7 +280,7 @@ class Matcher:
                 card_in_scope = in_scope and (i == 0 or prob >= 0.5 * cal.confident)
                 band = cal.band(card_in_scope, prob)
             occupations.append(self._occupation(occ, scores[i], coverage, support, best, quotes, segs, ev,
-                                                round(prob, 4), card_in_scope, band))
+                                                round(prob, 4), card_in_scope, band, p_cov))
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
                            segments=len(segs), truncated=sc.truncated, in_scope=in_scope,
                            band=occupations[0].band if occupations else "unlikely",
@@ -265,7 +289,7 @@ class Matcher:
 
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
-                    in_scope: bool, band: calib.Band) -> OccupationMatch:
+                    in_scope: bool, band: calib.Band, p_cov: np.ndarray | None = None) -> OccupationMatch:
         covered, missing = [], []
         seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
@@ -275,13 +299,18 @@ class Matcher:
                         continue
                     seen.add(st.canonical)
                     i = self.row_of[st.id]
-                    if support[i] >= self.s.cover_threshold:
+                    if p_cov is None:
+                        shown, prob = bool(support[i] >= self.s.cover_threshold), None
+                    else:
+                        shown, prob = bool(p_cov[i] >= self.calibration.coverage.threshold), round(float(p_cov[i]), 4)
+                    if shown:
                         g = int(best[i])
                         covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
-                                               evidence=quotes[g], start=segs[g].start, end=segs[g].end))
+                                               probability=prob, evidence=quotes[g], start=segs[g].start,
+                                               end=segs[g].end))
                     else:
                         missing.append(self._missing(lf, sk, kind, st))
-        covered.sort(key=lambda c: -c.score)
+        covered.sort(key=lambda c: (-(c.probability if c.probability is not None else c.score), -c.score))
         return OccupationMatch(
             clause=occ.clause, code=occ.code, name=occ.name, score=round(score, 4),
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),

@@ -39,7 +39,9 @@ class Covered(BaseModel):
     id: str
     kind: Literal["ability", "knowledge"]
     text: Text
-    score: float
+    score: float = Field(description="support: the best segment's cosine, plus the Kazakh lexical boost")
+    probability: float | None = Field(None, description="P(the evidence shows the statement), from the calibrated "
+                                      "coverage classifier; null when the encoder has no calibration")
     evidence: str = Field(description="the sentence of the submitted text that shows the statement (PII removed)")
     start: int = Field(description="character offset of that sentence in the submitted text")
     end: int = Field(description="character offset just after it")

@@ -57,3 +57,31 @@ def test_out_of_domain_items_have_no_card_and_in_domain_items_need_one() -> None
     with pytest.raises(ValueError):
         EvalItem(id="y", kind="cv", lang="en", text="t", gold_clause=13, out_of_domain=True, gold_level=4,
                  level_range=(4, 4))
+
+
+def test_coverage_is_decided_by_the_calibrated_classifier(matcher: Matcher) -> None:
+    cal = matcher.calibration
+    assert cal is not None and cal.coverage is not None, "the committed calibration must carry a coverage model"
+    res = matcher.match(RU_CV, "cv", top=1)
+    best = res.occupations[0]
+    assert best.covered, "a sign-language interpreter's CV shows some of card 11"
+    assert all(c.probability is not None and c.probability >= cal.coverage.threshold for c in best.covered)
+    probs = [c.probability for c in best.covered]
+    assert probs == sorted(probs, reverse=True), "the most certain statements come first"
+    # the classifier disagrees with a plain support threshold somewhere: otherwise it would add nothing
+    plain = matcher.with_settings(coverage_classifier=False).match(RU_CV, "cv", top=1).occupations[0]
+    assert {c.id for c in plain.covered} != {c.id for c in best.covered}
+    assert all(c.probability is None for c in plain.covered)
+
+
+def test_a_coverage_model_file_that_is_not_the_one_recorded_is_refused(matcher: Matcher, tmp_path) -> None:
+    from matcher.engine import calibration as calib
+    from matcher.errors import DatasetError
+
+    src = matcher.settings.calibration_path(matcher.encoder.id)
+    cal = calib.Calibration.model_validate_json(src.read_text(encoding="utf-8"))
+    (tmp_path / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / cal.coverage.file).write_bytes((src.parent / cal.coverage.file).read_bytes()[:-10])
+    with pytest.raises(DatasetError) as err:
+        calib.load(tmp_path / src.name)
+    assert err.value.code == "dataset_missing" and "sha256" in str(err.value)
