@@ -5,7 +5,9 @@
 Two logistic models (scikit-learn), over features of each text's result computed by the uncalibrated engine:
 
 * scope: P(the text is in this standard's domain), from the dev items (in-domain vs ``out_of_domain``), classes
-  balanced; the threshold is the highest that keeps at least 97 % of the in-domain dev texts in scope;
+  balanced, inputs standardised (``SCOPE_FEATURES``: the result's scores and coverage, and how much nearer the
+  text is to the standard than to the contrast set of other professions); the threshold is the highest that keeps
+  at least 97 % of the in-domain dev texts in scope, on out-of-fold predictions (5 folds);
 * correct: P(a card is the text's occupation | in scope) from its score and its margin over the best other card,
   fitted on the best card of every in-domain dev item (Platt scaling with two inputs); "confident" is the lowest
   probability at which the best card is right for at least 90 % of the dev texts above it;
@@ -31,7 +33,9 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from eval.dataset import EvalItem, StatementResolver, load_items
 from eval.run import REFERENCE_DATE
@@ -113,8 +117,12 @@ def fit(items: list[EvalItem], m: Matcher, run: str, folder: Path | None = None)
         (clause, first), (_, second) = ranking[0], ranking[1]
         top.append((first, first - second, int(clause in it.correct_clauses)))
     x, y = np.array(xs), np.array(ys)
-    scope = LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000).fit(x, y)
-    p_in = scope.predict_proba(x)[:, 1]
+    scaler = StandardScaler().fit(x)
+    scope = LogisticRegression(class_weight="balanced", C=1.0, max_iter=2000).fit(scaler.transform(x), y)
+    # the threshold and the reported rates come from out-of-fold predictions: in-sample ones flatter the model
+    p_in = cross_val_predict(make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", C=1.0,
+                                                                                max_iter=2000)),
+                             x, y, cv=StratifiedKFold(5, shuffle=True, random_state=SEED), method="predict_proba")[:, 1]
     in_domain = np.sort(p_in[y == 1])
     threshold = float(in_domain[int(np.floor(0.03 * len(in_domain)))]) if len(in_domain) else 0.5
     # Platt scaling on each dev text's best card (the decision the person sees); other cards get the same mapping
@@ -142,7 +150,8 @@ def fit(items: list[EvalItem], m: Matcher, run: str, folder: Path | None = None)
                                  features=list(COVERAGE_FEATURES), threshold=round(cov_threshold, 4))
     return Calibration(
         run=run, encoder=m.encoder.id,
-        scope=Logistic(coef=[float(c) for c in scope.coef_[0]], intercept=float(scope.intercept_[0])),
+        scope=Logistic(coef=[float(c) for c in scope.coef_[0]], intercept=float(scope.intercept_[0]),
+                       mean=[float(v) for v in scaler.mean_], scale=[float(v) for v in scaler.scale_]),
         scope_threshold=round(threshold, 6),
         correct=Logistic(coef=[float(c) for c in correct.coef_[0]], intercept=float(correct.intercept_[0])),
         confident=round(confident, 4), coverage=coverage,

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         return self.data_dir / "standards" / f"{self.standard_code}.json"
 
     @property
+    def contrast_path(self) -> Path:
+        """Lines of other professions, indexed beside the statements for the scope decision (may be absent)."""
+        return self.data_dir / "contrast" / "other_occupations.jsonl"
+
+    @property
     def overlay_path(self) -> Path:
         return self.data_dir / "standards" / f"{self.standard_code}.overlay.json"
 

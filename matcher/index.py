@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydantic import BaseModel
 from matcher.config import Settings
 from matcher.encoders import Encoder
 from matcher.files import sha256_file, slug, write_atomic
+from matcher.standard.contrast import ContrastLine, load_contrast
 from matcher.standard.curate import statements
 from matcher.standard.schema import LANGS, Lang, Occupation, Standard
 
@@ -60,9 +62,13 @@ class StatementIndex:
         return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index.ntotal))
 
 
-def dataset_hash(path: Path) -> str:
-    """sha256 of a dataset file: the manifest's guard against serving an index of another dataset."""
-    return sha256_file(path)
+def dataset_hash(path: Path, contrast_path: Path | None = None) -> str:
+    """sha256 of a dataset file (and of the contrast file, when there is one): the manifest's guard against serving
+    an index of another dataset."""
+    digest = sha256_file(path)
+    if contrast_path is not None and contrast_path.is_file():
+        digest = hashlib.sha256(f"{digest}+{sha256_file(contrast_path)}".encode()).hexdigest()
+    return digest
 
 
 def paths(encoder_id: str, settings: Settings) -> tuple[Path, Path, Path]:
@@ -86,8 +92,13 @@ def card_names(occ: Occupation) -> list[tuple[Lang, str]]:
     return [(lang, value) for value, lang in seen.items()]
 
 
-def passages(std: Standard, languages: list[Lang]) -> tuple[list[Entry], list[str]]:
-    """Every statement in the configured languages, then every card's names (all languages)."""
+CONTRAST_PREFIX = "contrast:"
+
+
+def passages(std: Standard, languages: list[Lang],
+             contrast: Sequence[ContrastLine] = ()) -> tuple[list[Entry], list[str]]:
+    """Every statement in the configured languages, then every card's names (all languages), then the contrast
+    set's lines of other professions (their entry: ``contrast:<occupation>``)."""
     entries, texts = [], []
     for _, st in statements(std):
         for lang in languages:
@@ -97,6 +108,9 @@ def passages(std: Standard, languages: list[Lang]) -> tuple[list[Entry], list[st
         for lang, name in card_names(occ):
             entries.append(Entry(statement=f"{CARD_PREFIX}{occ.clause}", lang=lang))
             texts.append(name)
+    for line in contrast:
+        entries.append(Entry(statement=f"{CONTRAST_PREFIX}{line.occupation}", lang=line.lang))
+        texts.append(line.text)
     return entries, texts
 
 
@@ -124,11 +138,11 @@ def _encode_cached(encoder: Encoder, texts: list[str], cache_path: Path) -> np.n
 
 
 def build(std: Standard, dataset_hash: str, encoder: Encoder, languages: list[Lang],
-          settings: Settings) -> StatementIndex:
+          settings: Settings, contrast: Sequence[ContrastLine] = ()) -> StatementIndex:
     """Encode (through the cache), index and write atomically."""
     t0 = time.perf_counter()
     faiss_path, manifest_path, cache_path = paths(encoder.id, settings)
-    entries, texts = passages(std, languages)
+    entries, texts = passages(std, languages, contrast)
     vectors = _encode_cached(encoder, texts, cache_path)
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
@@ -166,13 +180,16 @@ def load(encoder_id: str, dataset_hash: str, languages: list[Lang],
 
 
 def load_or_build(std: Standard, dataset_path: Path, encoder: Encoder, languages: list[Lang],
-                  settings: Settings) -> tuple[StatementIndex, bool]:
-    """(index, rebuilt?) - a stale or missing index is rebuilt, never served."""
-    digest = dataset_hash(dataset_path)
-    found = load(encoder.id, digest, languages, settings)
+                  settings: Settings, contrast_path: Path | None = None,
+                  force: bool = False) -> tuple[StatementIndex, bool]:
+    """(index, rebuilt?) - a stale or missing index is rebuilt, never served (``force``: rebuilt anyway). With
+    ``contrast_path``, its lines are indexed too, and the index is stale when that file changes."""
+    digest = dataset_hash(dataset_path, contrast_path)
+    found = None if force else load(encoder.id, digest, languages, settings)
     if found is not None:
         return found, False
-    return build(std, digest, encoder, languages, settings), True
+    contrast = load_contrast(contrast_path) if contrast_path is not None else []
+    return build(std, digest, encoder, languages, settings, contrast), True
 
 
 def describe(idx: StatementIndex) -> str:

@@ -121,11 +121,8 @@ def _index_build(args: argparse.Namespace) -> int:
     s = args.settings
     std = standard.load(s)
     enc = get_encoder(s, args.encoder)
-    if args.force:
-        idx = index_mod.build(std, index_mod.dataset_hash(s.dataset_path), enc, s.languages(), s)
-        rebuilt = True
-    else:
-        idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
+    idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s, s.contrast_path,
+                                           force=args.force)
     print(("built " if rebuilt else "up to date ") + index_mod.describe(idx))
     return 0
 

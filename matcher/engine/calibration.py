@@ -28,14 +28,20 @@ Band = Literal["confident", "review", "unlikely"]
 
 # the features of a text's result that the scope model reads, in this order
 SCOPE_FEATURES = ("top_score", "margin", "top_coverage", "covered_log", "card_lexical_max", "names_max",
-                  "support_top10")
+                  "support_top10", "contrast_share", "contrast_gap", "lexical_share_char", "lexical_share_word")
 
 
 class Logistic(BaseModel):
+    """A fitted logistic regression; ``mean`` and ``scale`` standardise the inputs first when given."""
+
     coef: list[float]
     intercept: float
+    mean: list[float] | None = None
+    scale: list[float] | None = None
 
     def __call__(self, x: list[float]) -> float:
+        if self.mean is not None and self.scale is not None:
+            x = [(v - mu) / sd for v, mu, sd in zip(x, self.mean, self.scale, strict=True)]
         z = self.intercept + sum(c * v for c, v in zip(self.coef, x, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
@@ -109,10 +115,20 @@ def load(path: Path | None) -> Calibration | None:
 
 
 def scope_features(scores: list[float], coverage: float, covered: int, card_lexical: np.ndarray | None,
-                   names: np.ndarray, support: np.ndarray) -> dict[str, float]:
+                   names: np.ndarray, support: np.ndarray, nearest: np.ndarray, contrast: np.ndarray | None,
+                   weights: np.ndarray, lexical: np.ndarray | None) -> dict[str, float]:
     """The scope model's inputs from one result: ranked card scores (best first), the best card's coverage and
-    covered count, the raw char n-gram similarity to each card, the raw card-name similarity, statement support."""
+    covered count, the raw char n-gram similarity to each card, the raw card-name similarity, statement support;
+    and per quotable segment, its best statement cosine (``nearest``), its best cosine to another profession's line
+    (``contrast``) and its length (``weights``): the share of the text nearer to the standard than to any other
+    profession, and the mean gap; and the text's TF-IDF similarity to the standard against other professions
+    (``ContrastLexical``: [char standard, char others, word standard, word others]) as shares."""
     top10 = np.sort(support)[-10:] if len(support) else np.zeros(1)
+    if contrast is not None and len(nearest) and weights.sum() > 0:
+        share = float(((nearest > contrast) * weights).sum() / weights.sum())
+        gap = float((nearest - contrast).mean())
+    else:  # no contrast set indexed: every sentence counts as the standard's
+        share, gap = 1.0, 0.0
     return {
         "top_score": scores[0],
         "margin": scores[0] - scores[1] if len(scores) > 1 else scores[0],
@@ -121,4 +137,16 @@ def scope_features(scores: list[float], coverage: float, covered: int, card_lexi
         "card_lexical_max": float(card_lexical.max()) if card_lexical is not None and len(card_lexical) else 0.0,
         "names_max": float(names.max()) if len(names) else 0.0,
         "support_top10": float(top10.mean()),
+        "contrast_share": share,
+        "contrast_gap": 100.0 * gap,  # cosines of one encoder differ by hundredths
+        "lexical_share_char": _share(lexical, 0),
+        "lexical_share_word": _share(lexical, 2),
     }
+
+
+def _share(lexical: np.ndarray | None, i: int) -> float:
+    """standard / (standard + other professions) of one pair of ``ContrastLexical`` similarities (1: no contrast)."""
+    if lexical is None:
+        return 1.0
+    total = float(lexical[i] + lexical[i + 1])
+    return float(lexical[i]) / total if total > 0 else 0.5

@@ -11,20 +11,51 @@ from __future__ import annotations
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.standard.schema import Standard
+from matcher.standard.contrast import ContrastLine
+from matcher.standard.schema import Occupation, Standard
+
+
+def card_document(occ: Occupation) -> str:
+    """A card as one document: its names and every statement, in kk, ru and en."""
+    parts = [occ.name.kk, occ.name.ru, occ.name.en]
+    for *_, st in occ.walk():
+        parts += [st.text.kk, st.text.ru, st.text.en]
+    return "\n".join(p for p in parts if p)
 
 
 class CardLexical:
     def __init__(self, std: Standard):
-        docs = []
-        for occ in std.occupations:
-            parts = [occ.name.kk, occ.name.ru, occ.name.en]
-            for *_, st in occ.walk():
-                parts += [st.text.kk, st.text.ru, st.text.en]
-            docs.append("\n".join(p for p in parts if p))
+        docs = [card_document(occ) for occ in std.occupations]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self.cards = self.vectorizer.fit_transform(docs)
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine of the text to each card, in the standard's card order."""
         return (self.vectorizer.transform([text]) @ self.cards.T).toarray()[0]
+
+
+class ContrastLexical:
+    """TF-IDF similarity of a whole text to this standard (its best card) and to other professions (their best one,
+    from the contrast set), over char 3-5-grams and over words: a text of another trade shares its words with that
+    trade's lines, not with the standard's."""
+
+    def __init__(self, std: Standard, contrast: list[ContrastLine]):
+        cards = [card_document(occ) for occ in std.occupations]
+        trades: dict[str, list[str]] = {}
+        for line in contrast:
+            trades.setdefault(line.occupation, []).append(line.text)
+        others = ["\n".join(lines) for lines in trades.values()]
+        self.n_cards = len(cards)
+        self.vectorizers = [TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
+                            TfidfVectorizer(analyzer="word", sublinear_tf=True)]
+        self.docs = [v.fit_transform(cards + others) for v in self.vectorizers] if others else []
+
+    def similarities(self, text: str) -> np.ndarray | None:
+        """[char: standard, other professions, word: standard, other professions]; None without a contrast set."""
+        if not self.docs:
+            return None
+        out = []
+        for vec, docs in zip(self.vectorizers, self.docs, strict=True):
+            sims = (vec.transform([text]) @ docs.T).toarray()[0]
+            out += [float(sims[: self.n_cards].max()), float(sims[self.n_cards :].max())]
+        return np.array(out)

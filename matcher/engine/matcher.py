@@ -22,9 +22,10 @@ from matcher.encoders import Encoder, get_encoder
 from matcher.engine import calibration as calib
 from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
-from matcher.engine.lexical import CardLexical
+from matcher.engine.lexical import CardLexical, ContrastLexical
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
 from matcher.errors import InputError
+from matcher.standard.contrast import ContrastLine, load_contrast
 from matcher.standard.curate import statements
 from matcher.standard.schema import Occupation, Standard, Statement
 from matcher.text import Segment, is_evidence, prepare_segments, strip_pii
@@ -36,7 +37,7 @@ class Matcher:
     """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
 
     def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings,
-                 calibration: calib.Calibration | None = None):
+                 calibration: calib.Calibration | None = None, contrast: list[ContrastLine] | None = None):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
         self.calibration = calibration
         # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
@@ -51,11 +52,14 @@ class Matcher:
         self.entry_card = np.array([clauses.index(int(e.statement[len(index_mod.CARD_PREFIX):]))
                                     if e.statement.startswith(index_mod.CARD_PREFIX) else -1 for e in entries],
                                    dtype=np.int64)
+        # lines of other professions (the contrast set): what a sentence is nearer to when it is not social work
+        self.entry_contrast = np.array([e.statement.startswith(index_mod.CONTRAST_PREFIX) for e in entries])
         self.occ = {o.clause: o for o in std.occupations}
         self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
         self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
         self.card_lexical = CardLexical(std)
+        self.contrast_lexical = ContrastLexical(std, contrast or [])
         self.stems = coverage_mod.StatementStems(self.rows, [kind for kind, _ in statements(std)])
 
     @classmethod
@@ -65,8 +69,8 @@ class Matcher:
         s = settings
         std = standard.load(s)
         enc = encoder or get_encoder(s)
-        idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s)
-        return cls(std, enc, idx, s, calib.load(s.calibration_path(enc.id)))
+        idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s, s.contrast_path)
+        return cls(std, enc, idx, s, calib.load(s.calibration_path(enc.id)), load_contrast(s.contrast_path))
 
     @property
     def settings(self) -> Settings:
@@ -99,16 +103,20 @@ class Matcher:
         sims, ids = self.idx.search(q, k)
         dense = np.full((len(segs), n_rows), -1.0, dtype=np.float32)
         card_sim = np.full(len(self.occ), -1.0, dtype=np.float32)
+        contrast = np.full(len(segs), -1.0, dtype=np.float32)
         for s in range(len(segs)):
             rows, cards = self.entry_row[ids[s]], self.entry_card[ids[s]]
             is_stmt, is_card = (ids[s] >= 0) & (rows >= 0), (ids[s] >= 0) & (cards >= 0)
             np.maximum.at(dense[s], rows[is_stmt], sims[s][is_stmt])
             np.maximum.at(card_sim, cards[is_card], sims[s][is_card])
+            is_contrast = (ids[s] >= 0) & self.entry_contrast[np.maximum(ids[s], 0)]
+            if is_contrast.any():
+                contrast[s] = sims[s][is_contrast].max()
         lexical = np.zeros_like(dense)
         kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
         if kk:
             lexical[kk] = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
-        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim)
+        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim, contrast=contrast)
 
     def _masked(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
         """(dense, lexical) with the segments that may not be quoted (headings, languages ...) masked out."""
@@ -208,6 +216,7 @@ class Matcher:
             sc = self._similarities(segs, q_all[pos : pos + len(segs)])
             sc.text, sc.truncated = t, truncated
             sc.card_lexical = self.card_lexical.similarities(t[: self.s.max_chars])
+            sc.scope_lexical = self.contrast_lexical.similarities(t[: self.s.max_chars])
             pos += len(segs)
             out.append(sc)
         return out
@@ -243,8 +252,13 @@ class Matcher:
                         ranked: list[tuple[float, float, Occupation]]) -> dict[str, float]:
         covered_top = len({st.canonical for *_, st in ranked[0][2].walk()
                            if support[self.row_of[st.id]] >= self.s.cover_threshold})
+        quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
+        if not quotable.any():  # a text of headings only: judge it by all of them
+            quotable[:] = True
+        weights = np.array([len(seg.text) for seg in sc.segments], dtype=np.float64)[quotable]
+        contrast = None if sc.contrast is None or (sc.contrast < -0.5).all() else sc.contrast[quotable]
         return calib.scope_features([x for x, _, _ in ranked], ranked[0][1], covered_top, sc.card_lexical, sc.names,
-                                    support)
+                                    support, sc.dense.max(axis=1)[quotable], contrast, weights, sc.scope_lexical)
 
     def calibration_inputs(self, sc: Scored) -> tuple[dict[str, float], list[tuple[int, float]]]:
         """What the calibration reads of a scored text, exactly as ``result`` computes it: the scope features, and

@@ -85,3 +85,32 @@ def test_a_coverage_model_file_that_is_not_the_one_recorded_is_refused(matcher: 
     with pytest.raises(DatasetError) as err:
         calib.load(tmp_path / src.name)
     assert err.value.code == "dataset_missing" and "sha256" in str(err.value)
+
+
+OTHER_TRADES = {
+    "en": "Senior Python developer, 7 years of experience.\nBuilt REST APIs with FastAPI and Django, PostgreSQL and "
+          "Redis.\nDeployed services on Kubernetes with Docker and GitLab CI.\nSkills: Python, SQL, asyncio, AWS, Linux.",
+    "ru": "Главный бухгалтер, стаж 12 лет.\nВедение бухгалтерского и налогового учёта в 1С:Бухгалтерия 8.3.\n"
+          "Составление и сдача форм 300.00 и 910.00, расчёт заработной платы и ИПН.\nЗнание Налогового кодекса РК, "
+          "МСФО.",
+    "kk": "Жүргізуші, С және Е санатты жүргізуші куәлігі бар.\nЖүк көлігімен Алматы мен Астана арасында тауар "
+          "тасымалдадым.\nКөлікке техникалық қызмет көрсету, жол парағын толтыру, тахограф режимін сақтау.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OTHER_TRADES))
+def test_a_text_of_another_trade_is_out_of_scope(matcher: Matcher, lang: str) -> None:
+    res = matcher.match(OTHER_TRADES[lang], "cv", top=3)
+    assert not res.in_scope and res.band == "unlikely", f"a {lang} text of another trade was kept in scope"
+    assert all(not o.in_scope and o.band == "unlikely" for o in res.occupations)
+    assert res.scope_probability < matcher.calibration.scope_threshold
+
+
+def test_the_contrast_set_is_indexed_and_read(matcher: Matcher) -> None:
+    sc = matcher.score(RU_CV)
+    assert sc.contrast is not None and (sc.contrast > 0).all(), "every segment has a nearest other-trade line"
+    feats, _ = matcher.calibration_inputs(sc)
+    assert 0.5 < feats["lexical_share_char"] <= 1 and 0.5 < feats["contrast_share"] <= 1
+    other, _ = matcher.calibration_inputs(matcher.score(OTHER_TRADES["ru"]))
+    assert other["lexical_share_char"] < feats["lexical_share_char"]
+    assert other["lexical_share_word"] < feats["lexical_share_word"]

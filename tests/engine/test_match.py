@@ -150,18 +150,27 @@ def test_stale_index_is_rebuilt(tmp_path, matcher):
     shutil.copytree(s.index_dir, tmp_path / "index")
     settings = Settings(data_dir=data_dir, index_dir=tmp_path / "index")
     std = matcher.std
-    idx, rebuilt = index_mod.load_or_build(std, settings.dataset_path, matcher.encoder, settings.languages(), settings)
+    con = settings.contrast_path
+    idx, rebuilt = index_mod.load_or_build(std, settings.dataset_path, matcher.encoder, settings.languages(), settings,
+                                           con)
     assert not rebuilt  # same dataset and encoder: served from disk
+    assert sum(e.statement.startswith(index_mod.CONTRAST_PREFIX) for e in idx.manifest.entries) > 1000
     # the dataset changes: the manifest no longer matches, so the index is rebuilt, not served
     path = settings.dataset_path
     path.write_text(path.read_text(encoding="utf-8").replace("Жеке көмекші", "Жеке  көмекші", 1), encoding="utf-8")
-    idx2, rebuilt2 = index_mod.load_or_build(std, path, matcher.encoder, settings.languages(), settings)
+    idx2, rebuilt2 = index_mod.load_or_build(std, path, matcher.encoder, settings.languages(), settings, con)
     assert rebuilt2 and idx2.manifest.dataset != idx.manifest.dataset
+    # so does the contrast set of other professions
+    con.write_text(con.read_text(encoding="utf-8") + '{"occupation": "x", "lang": "en", "text": "Repaired roofs"}\n',
+                   encoding="utf-8")
+    idx3, rebuilt3 = index_mod.load_or_build(std, path, matcher.encoder, settings.languages(), settings, con)
+    assert rebuilt3 and idx3.manifest.dataset != idx2.manifest.dataset
+    assert len(idx3.manifest.entries) == len(idx2.manifest.entries) + 1
     # a damaged index file (checksum mismatch) is rebuilt too
     faiss_path, _, _ = index_mod.paths(matcher.encoder.id, settings)
     faiss_path.write_bytes(faiss_path.read_bytes()[:-10])
-    _, rebuilt3 = index_mod.load_or_build(std, path, matcher.encoder, settings.languages(), settings)
-    assert rebuilt3
+    _, rebuilt4 = index_mod.load_or_build(std, path, matcher.encoder, settings.languages(), settings, con)
+    assert rebuilt4
     assert not list((tmp_path / "index").glob(".*.tmp"))  # atomic writes leave no temporary files
 
 
