@@ -4,6 +4,10 @@
 The encoder and index load once, in the lifespan, in a thread: ``/healthz`` answers at once and ``/readyz`` says
 ready only when the index is loaded. The web page (``api/static/``) is mounted last at ``/``, so ``/v1``,
 ``/docs`` and the health routes win; without that folder the API works as before.
+
+Every route that depends on ``api.routes.deps.require_api_key`` is *keyed*: ``api.middleware.Admission`` checks
+its key from the headers before it reads any of the body (``keyed_routes``), so a keyed endpoint added later is
+protected the same way without any other change.
 """
 
 from __future__ import annotations
@@ -17,11 +21,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api import errors
-from api.middleware import BodyLimit, RequestContext
+from api.middleware import Admission, RequestContext
 from api.routes import health, match, occupations, screen
+from api.routes.deps import require_api_key
 from api.schemas import MatchRequest, MatchUpload, ScreenRequest, ScreenUpload, VacancyRequest, VacancyUpload
 from api.service import Service
 from matcher.config import Settings, get_settings
@@ -60,8 +68,21 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.service.start_loading()
-    yield
+    app.state.service.start()
+    try:
+        yield
+    finally:
+        app.state.service.close()
+
+
+def keyed_routes(app: FastAPI) -> list[APIRoute]:
+    """The routes that need the API key: those that depend on ``require_api_key``."""
+    return [route for route in errors.app_routes(app) if isinstance(route, APIRoute)
+            and any(dep.dependency is require_api_key for dep in route.dependencies)]
+
+
+# 1 KB: smaller answers gain nothing from compression; a /v1/match result (a few hundred KB) shrinks about tenfold
+GZIP_MINIMUM_BYTES = 1024
 
 
 def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
@@ -79,9 +100,16 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     def limit_for(path: str) -> int:
         return s.max_screen_bytes if path.rstrip("/") == "/v1/screen" else s.max_request_bytes
 
-    # innermost first: answers of a few hundred KB shrink about tenfold; the log counts the bytes sent
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(BodyLimit, limit_for=limit_for, max_pending=s.max_pending)  # type: ignore[arg-type]
+    def is_keyed(scope: Scope) -> bool:  # looked up per request: routes added after create_app count too
+        path = str(scope.get("path", ""))
+        # "/v1/screen/" is keyed too (the router would redirect it to "/v1/screen")
+        scopes = [scope, {**scope, "path": path.rstrip("/")}] if len(path) > 1 and path.endswith("/") else [scope]
+        return any(route.matches(sc)[0] is Match.FULL for route in keyed_routes(app) for sc in scopes)
+
+    # innermost first: the answer is compressed when the client accepts gzip; the log counts the bytes sent
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(Admission, settings=s, clients=app.state.service.clients,  # type: ignore[arg-type]
+                       limit_for=limit_for, is_keyed=is_keyed)
     app.add_middleware(RequestContext)  # type: ignore[arg-type]  # added last: the outermost
 
     _offline_docs(app)
@@ -96,21 +124,55 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     return app
 
 
+# The only files of the swagger-ui-bundle package the docs page loads (the package holds the whole Swagger UI).
+DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8", "swagger-ui.css": "text/css; charset=utf-8"}
+
+# The docs page's own start-up script (a file, not inline: the page's CSP allows no inline script).
+_DOCS_INIT = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json", dom_id: "#swagger-ui", layout: "BaseLayout", deepLinking: true,
+  showExtensions: true, showCommonExtensions: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
+});
+"""
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>kz-skill-matcher API</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/docs-static/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs-static/swagger-ui-bundle.js"></script>
+<script src="/docs-static/init.js"></script>
+</body>
+</html>
+"""
+
+
 def _offline_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the files of the ``swagger-ui-bundle`` package: FastAPI's default page loads them
-    from a CDN, which leaves /docs blank on an offline machine."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
+    """Swagger UI at /docs from the files of the ``swagger-ui-bundle`` package (FastAPI's default page loads them
+    from a CDN, which leaves /docs blank on an offline machine), and only the two the page needs."""
+    from fastapi.responses import FileResponse, HTMLResponse, Response
     from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+    folder = Path(swagger_ui_path)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="kz-skill-matcher API",
-                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-static/swagger-ui.css",
-                                   swagger_favicon_url="/favicon.svg")
+        return HTMLResponse(_DOCS_PAGE)
+
+    @app.get("/docs-static/init.js", include_in_schema=False)
+    async def docs_init() -> Response:
+        return Response(_DOCS_INIT, media_type="text/javascript; charset=utf-8")
+
+    @app.get("/docs-static/{name}", include_in_schema=False)
+    async def docs_file(name: str) -> FileResponse:
+        if name not in DOCS_FILES:
+            raise errors.ApiError(404, "not_found", "There is nothing at this address (see /docs).")
+        return FileResponse(folder / name, media_type=DOCS_FILES[name])
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, Mount
 
 from matcher.errors import MatcherError
 
@@ -56,6 +57,7 @@ _STATUS_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     413: "too_large",
     415: "unsupported_media_type",
     422: "validation",
@@ -75,9 +77,10 @@ class Problem(BaseModel):
     title: str = Field(description="the HTTP status phrase")
     status: int
     detail: str = Field(description="what went wrong, for a person")
-    code: str = Field(description="machine-readable: a document error code (matcher/documents.py) or one of "
-                                  "no_words, validation, invalid_json, invalid_multipart, unsupported_media_type, "
-                                  "too_many_cvs, no_readable_cvs, unauthorized, screen_disabled, busy, not_ready, "
+    code: str = Field(description="machine-readable: a document error code (matcher/text/documents.py) or one of "
+                                  "no_words, validation, invalid_json, invalid_multipart, bad_request, "
+                                  "unsupported_media_type, too_many_segments, too_many_cvs, no_readable_cvs, "
+                                  "unauthorized, screen_disabled, request_timeout, rate_limited, busy, not_ready, "
                                   "not_found, method_not_allowed, internal_error")
 
 
@@ -130,13 +133,44 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "validation", validation_detail(list(exc.errors())))
 
 
+def app_routes(app: FastAPI) -> list[BaseRoute]:
+    """Every route of the app, those of the included routers too (FastAPI keeps an included router as one entry)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # a FastAPI that lists included routes one by one
+        return list(app.router.routes)
+    return [context.original_route for context in iter_route_contexts(app.router.routes)]
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """The methods of the routes (not the web page's mount) whose path matches the request's path."""
+    methods: set[str] = set()
+    for route in app_routes(request.app):
+        if isinstance(route, Mount) or not getattr(route, "methods", None):
+            continue
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(route.methods)
+    return methods
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code if 400 <= exc.status_code < 600 else 400
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+    headers = dict(exc.headers or {})
+    if status in (404, 405):
+        # The web page is mounted at "/" and answers every path its own way; an API path is answered by the API's
+        # routes: 405 with the methods they take in Allow, or 404 when no route has that path.
+        methods = allowed_methods(request)
+        if methods and request.method not in methods:
+            status, headers["Allow"] = 405, ", ".join(sorted(methods))
+        elif request.url.path.startswith("/v1/") and not methods:
+            status = 404
+            headers.pop("Allow", None)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code == status else HTTPStatus(status).phrase
     if detail == HTTPStatus(status).phrase:
         detail = _DETAILS.get(status, detail)
-    return problem(status, _STATUS_CODES.get(status, "http_error"), detail, dict(exc.headers or {}))
+    return problem(status, _STATUS_CODES.get(status, "http_error"), detail, headers)
 
 
 def install(app: FastAPI) -> None:

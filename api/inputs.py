@@ -1,6 +1,6 @@
 """Reading request bodies: JSON through the pydantic models of ``api.schemas``, or multipart/form-data.
 
-The body has already been size-checked and buffered by ``api.middleware.BodyLimit``. Multipart is parsed here,
+The body has already been size-checked and buffered by ``api.middleware.Admission``. Multipart is parsed here,
 in memory, with python-multipart's low-level parser: Starlette's form parser spools uploads over 1 MB to a
 temporary file, and CV files must never touch the disk.
 """
@@ -205,8 +205,11 @@ async def read_screening(request: Request, svc: Service) -> Screening:
             except DocumentError as exc:
                 job.unreadable.append(UnreadableCV(id=cv_id, code=exc.code, detail=exc.message))
     if not job.cvs:
-        reasons = "; ".join(f"{u.id}: {u.detail}" for u in job.unreadable[:3])
-        raise ApiError(422, "no_readable_cvs", f"None of the CVs could be read. {reasons}")
+        # by position and code only: an id can be a file name, and a file name can carry anything
+        reasons = ", ".join(f"CV {n} ({u.code})" for n, u in enumerate(job.unreadable[:5], start=1))
+        more = f" and {len(job.unreadable) - 5} more" if len(job.unreadable) > 5 else ""
+        raise ApiError(422, "no_readable_cvs", f"None of the CVs could be read (by position, with the code of the "
+                       f"problem): {reasons}{more}.")
     return job
 
 

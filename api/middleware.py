@@ -6,9 +6,19 @@ request id, method, route, status, sizes, duration and the chosen occupation cla
 query string, a header or a client address; exceptions are logged by type and stack (file, line, function) only,
 as their messages can quote input.
 
-``BodyLimit`` admits at most ``max_pending`` POST requests at once (the rest get 429 before their body is read)
-and reads a body only up to its limit: a ``Content-Length`` over the limit is refused at once, and a body that
-streams past it is refused as soon as it does, so an oversized request is never held in memory.
+``Admission`` stands between the connection and the routes. In this order, it
+
+1. checks the API key of a keyed route (``X-API-Key``) from the headers, before any of the body is read;
+2. refuses a ``Content-Length`` over the limit at once (413);
+3. counts the request against its client's concurrency and rate on the open endpoints (429 ``rate_limited``);
+4. reads the body with a deadline (``body_timeout`` seconds, then at least ``min_body_rate`` bytes a second; else
+   408 ``request_timeout``), up to its limit (413 as soon as a stream passes it) and within the memory budget of
+   all bodies (429 ``busy``);
+5. admits it among the ``max_pending`` POST requests in progress (429 ``busy``): a request counts as pending only
+   once its body has arrived, so idle half-sent bodies cannot lock anyone out.
+
+Every refusal before the body has been read asks the client to close the connection (``Connection: close``), so
+the rest of the body is never read either.
 """
 
 from __future__ import annotations
@@ -20,10 +30,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem
+from api.auth import check_key
+from api.errors import ApiError, problem
+from api.limits import ByteBudget, ClientLimits
+from matcher.config import Settings
 
 log = logging.getLogger("matcher.api")
 
@@ -32,6 +46,12 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+# Content-Security-Policy of every HTML answer: the web page loads its own script and style and nothing else.
+PAGE_CSP = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+# The docs page (Swagger UI) also needs inline styles and data: images, which its script sets.
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+            "object-src 'none'; base-uri 'none'")
 
 
 def _route_label(scope: Scope, status: int) -> str:
@@ -56,6 +76,7 @@ class RequestContext:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         is_api = str(scope.get("path", "")).startswith("/v1/")
+        is_docs = str(scope.get("path", "")).startswith("/docs")
         started = time.perf_counter()
         info = {"status": 0, "in": 0, "out": 0}
 
@@ -72,6 +93,8 @@ class RequestContext:
                 headers["X-Request-ID"] = request_id
                 for name, value in _SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = DOCS_CSP if is_docs else PAGE_CSP
                 if is_api:
                     headers["Cache-Control"] = "no-store"  # results quote the CV
             elif message["type"] == "http.response.body":
@@ -96,70 +119,129 @@ class RequestContext:
                      state.get("occupation", "-"))
 
 
-class BodyLimit:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int], max_pending: int) -> None:
+def client_of(scope: Scope) -> str:
+    """The client's address (behind a trusted proxy: the one the proxy names), the key of the per-client limits."""
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _refuse(err: ApiError, scope: Scope, receive: Receive, send: Send, close: bool = True) -> None:
+    headers = dict(err.headers or {})
+    if close:
+        headers["Connection"] = "close"
+    await problem(err.status, err.code, err.detail, headers)(scope, receive, send)
+
+
+class Admission:
+    def __init__(self, app: ASGIApp, settings: Settings, clients: ClientLimits, limit_for: Callable[[str], int],
+                 is_keyed: Callable[[Scope], bool]) -> None:
         self.app = app
+        self.settings = settings
+        self.clients = clients
         self.limit_for = limit_for
-        self.max_pending = max_pending
+        self.is_keyed = is_keyed
+        self.max_pending = settings.max_pending
         self.pending = 0
+        self.buffer = ByteBudget(settings.max_body_buffer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        limit = self.limit_for(path)
-        declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
-        if declared is not None:
+        keyed = self.is_keyed(scope)
+        try:
+            if keyed:
+                check_key(self.settings.api_key, _header(scope, b"x-api-key"))
+            limit = self.limit_for(str(scope.get("path", "")))
+            declared = _header(scope, b"content-length")
+            if declared is not None:
+                try:
+                    length = int(declared)
+                except ValueError:
+                    length = -1
+                if length < 0:
+                    raise ApiError(400, "bad_request", "The Content-Length header is not a number.")
+                if length > limit:
+                    raise _too_large(limit)
+        except ApiError as err:
+            await _refuse(err, scope, receive, send)
+            return
+        post = scope.get("method") == "POST"
+        client = client_of(scope) if post and not keyed else None  # the open endpoints
+        if client is not None:
             try:
-                length = int(declared)
-            except ValueError:
-                length = -1
-            if length < 0:
-                await problem(400, "bad_request", "The Content-Length header is not a number.")(scope, receive, send)
+                self.clients.enter(client)
+            except ApiError as err:
+                await _refuse(err, scope, receive, send)
                 return
-            if length > limit:
-                await self._too_large(scope, receive, send, limit)
-                return
-        admitted = scope.get("method") == "POST"
-        if admitted:
-            if self.pending >= self.max_pending:
-                await problem(429, "busy", "The service is busy with other requests. Please try again in a "
-                              "minute.", {"Retry-After": "30"})(scope, receive, send)
-                return
-            self.pending += 1
+        held = 0
         try:
             chunks: list[bytes] = []
-            size = 0
+            started, size = time.monotonic(), 0
             while True:
-                message = await receive()
+                # the next part of the body must come before the deadline, which moves on with what has come
+                deadline = started + self.settings.body_timeout + size / self.settings.min_body_rate
+                with anyio.move_on_after(max(0.0, deadline - time.monotonic())) as waited:
+                    message = await receive()
+                if waited.cancelled_caught:
+                    await _refuse(ApiError(408, "request_timeout", "The request body came too slowly or stopped "
+                                           "coming. Please send it again."), scope, receive, send)
+                    return
                 if message["type"] == "http.disconnect":
                     return  # the client went away: nothing to answer
                 body = message.get("body", b"")
                 size += len(body)
                 if size > limit:
-                    await self._too_large(scope, receive, send, limit)
+                    await _refuse(_too_large(limit), scope, receive, send)
                     return
                 if body:
+                    if not self.buffer.take(len(body)):
+                        await _refuse(_busy(), scope, receive, send)
+                        return
+                    held += len(body)
                     chunks.append(body)
                 if not message.get("more_body", False):
                     break
+            if post and self.pending >= self.max_pending:
+                await _refuse(_busy(), scope, receive, send, close=False)
+                return
+            body_bytes = b"".join(chunks)
+            chunks.clear()
             replayed = False
 
             async def replay() -> Message:
                 nonlocal replayed
                 if not replayed:
                     replayed = True
-                    return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                    return {"type": "http.request", "body": body_bytes, "more_body": False}
                 return await receive()
 
-            await self.app(scope, replay, send)
+            if post:
+                self.pending += 1
+            try:
+                await self.app(scope, replay, send)
+            finally:
+                if post:
+                    self.pending -= 1
         finally:
-            if admitted:
-                self.pending -= 1
+            self.buffer.give(held)
+            if client is not None:
+                self.clients.leave(client)
 
-    @staticmethod
-    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        mb = limit / (1024 * 1024)
-        await problem(413, "too_large", f"The request is larger than the {mb:g} MB this service accepts. "
-                      "Please send a smaller file.", {"Connection": "close"})(scope, receive, send)
+
+def _busy() -> ApiError:
+    return ApiError(429, "busy", "The service is busy with other requests. Please try again in a minute.",
+                    {"Retry-After": "30"})
+
+
+def _too_large(limit: int) -> ApiError:
+    mb = limit / (1024 * 1024)
+    return ApiError(413, "too_large", f"The request is larger than the {mb:g} MB this service accepts. Please send "
+                    "a smaller file.")

@@ -1,11 +1,11 @@
 """What the app holds for its lifetime: settings, the standard, the ``Matcher`` (loaded once, in a thread, by the
-lifespan) and the two bounded pools that CPU work runs in.
+lifespan), the per-client limits and the two bounded pools that CPU work runs in.
 
 * Matching (the encoder) runs at most ``encoder_concurrency`` jobs at once; the other requests wait in the queue
   for at most ``queue_timeout`` seconds, then get 429 ``busy``. How many requests can wait at all is bounded by
-  ``max_pending`` (``api.middleware.BodyLimit``), so a burst queues instead of exhausting memory.
-* Reading documents (pypdf, python-docx) runs in a separate small pool, with the parse-time limit of
-  ``matcher.documents.extract``.
+  ``max_pending`` (``api.middleware.Admission``), so a burst queues instead of exhausting memory.
+* Reading documents (pypdf, python-docx) runs in child processes (``matcher.text.sandbox.ParsePool``), at most
+  ``parse_workers`` at once, each under ``parse_memory`` of address space and killed at ``parse_timeout``.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ import anyio
 import anyio.to_thread
 
 from api.errors import ApiError
+from api.limits import ClientLimits
 from matcher import standard
 from matcher.config import Settings
 from matcher.engine import Matcher
 from matcher.standard.schema import Standard
-from matcher.text.documents import DocumentLimits, ExtractedText, extract
+from matcher.text.documents import DocumentLimits, ExtractedText
+from matcher.text.sandbox import ParsePool
 
 log = logging.getLogger("matcher.api")
 
 T = TypeVar("T")
-
-PARSE_CONCURRENCY = 4
 
 
 class _Pool:
@@ -62,7 +62,9 @@ class Service:
         self.standard: Standard = matcher.std if matcher else standard.load(settings)
         self.load_error: str | None = None
         self._encoder_pool = _Pool(settings.encoder_concurrency)
-        self._parse_pool = _Pool(PARSE_CONCURRENCY)
+        self.parser = ParsePool(settings.parse_workers, settings.parse_memory)
+        self._parse_pool = _Pool(settings.parse_workers)  # the threads that wait for the parser's processes
+        self.clients = ClientLimits(settings.client_concurrency, settings.client_rate, settings.client_budget)
         self._loader: threading.Thread | None = None
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -73,6 +75,15 @@ class Service:
     @property
     def status(self) -> str:
         return "ready" if self.ready else ("failed" if self.load_error else "loading")
+
+    def start(self) -> None:
+        """What the lifespan starts: the parser's processes and the loading of the matcher."""
+        self.parser.start()
+        self.start_loading()
+
+    def close(self) -> None:
+        """Stop the parser's processes (at shutdown)."""
+        self.parser.close()
 
     def start_loading(self) -> None:
         """Load the encoder and index (building the index on a first run) in a daemon thread."""
@@ -121,6 +132,6 @@ class Service:
             limiter.release()
 
     async def read_document(self, data: bytes) -> ExtractedText:
-        """Type by content, limits, parse-time limit: ``matcher.documents.extract`` in the parse pool."""
+        """Type by content, limits, parse-time limit: a PDF or DOCX is parsed in a child process of the parser."""
         return await anyio.to_thread.run_sync(
-            functools.partial(extract, data, self.limits), limiter=self._parse_pool.limiter())
+            functools.partial(self.parser.extract, data, self.limits), limiter=self._parse_pool.limiter())

@@ -1,14 +1,22 @@
-"""Load benchmark of the HTTP API: N concurrent clients for D seconds, each sending realistic CVs.
+"""Load benchmark of the HTTP API: N concurrent clients for D seconds, each sending realistic CVs, then a burst.
 
 Starts ``matcher serve`` (uvicorn) on 127.0.0.1 at a free port, or targets a running server (``--url``, with
 ``--pid`` for its memory). Each client posts CVs to ``POST /v1/match`` in a loop: the example CVs and the CVs of
 eval/data/dev.jsonl as JSON, and every tenth request the Russian PDF fixture as a file upload. After the run the
 requests still in flight are waited for, so every latency is counted.
 
-Reports throughput, p50/p95/p99 latency, errors by status, and the server's peak RSS (VmHWM from
-/proc/<pid>/status). A benchmark, not a test: it prints numbers and asserts nothing.
+Each client connects from its own loopback address (127.0.1.1, 127.0.1.2 ...), as different people would: the
+server limits each address (``MATCHER_CLIENT_*``), so 50 clients from one address would mostly measure that limit
+(``--same-address`` does just that).
 
-    python bench/load_api.py [--clients 50] [--duration 60] [--url http://127.0.0.1:8000 --pid PID] [--json OUT]
+Then ``--burst`` requests (300) are sent at once, each from its own address: the server admits at most
+``MATCHER_MAX_PENDING`` (64) and must refuse the rest quickly with 429 ``busy``; their latency is reported apart.
+
+Reports throughput, p50/p95/p99 latency, errors by status, the burst's answers, the server's peak RSS (VmHWM from
+/proc/<pid>/status) and the CPU model. A benchmark, not a test: it prints numbers and asserts nothing.
+
+    python bench/load_api.py [--clients 50] [--duration 60] [--burst 300] [--url http://127.0.0.1:8000 --pid PID]
+                             [--json OUT]
 """
 
 from __future__ import annotations
@@ -40,6 +48,21 @@ def cvs() -> list[str]:
         if item.get("kind") == "cv":
             texts.append(item["text"])
     return texts
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} x {os.cpu_count()}"
+    except OSError:
+        pass
+    return f"unknown x {os.cpu_count()}"
+
+
+def address(n: int) -> str:
+    """The n-th client's loopback address: 127.0.1.1, 127.0.1.2 ..., 127.0.2.1 ..."""
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
 
 
 def free_port() -> int:
@@ -85,52 +108,66 @@ async def run(args: argparse.Namespace, base_url: str, pid: int | None, server: 
     texts = cvs()
     pdf = PDF.read_bytes() if PDF.is_file() else None
     timeout = httpx.Timeout(args.request_timeout)
-    limits = httpx.Limits(max_connections=args.clients + 5, max_keepalive_connections=args.clients + 5)
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
-        ready_s = await wait_ready(client, args.ready_timeout, server)
-        rss_before = memory_kb(pid, "VmRSS") if pid else None
-        latencies: list[float] = []
-        window_done = 0
-        statuses: Counter[str] = Counter()
-        sent = 0
-        peak_rss = 0
-        t0 = time.perf_counter()
-        deadline = t0 + args.duration
+    loopback = httpx.URL(base_url).host in ("127.0.0.1", "localhost")
 
-        async def one_client(n: int) -> None:
-            nonlocal sent, window_done
-            i = n
-            while time.perf_counter() < deadline:
-                i += 1
-                sent += 1
-                started = time.perf_counter()
-                try:
-                    if pdf is not None and i % 10 == 0:
-                        r = await client.post("/v1/match", files={"file": ("cv.pdf", pdf, "application/pdf")})
-                    else:
-                        r = await client.post("/v1/match", json={"text": texts[i % len(texts)], "top": 3})
-                    statuses[str(r.status_code)] += 1
-                except httpx.HTTPError as exc:
-                    statuses[type(exc).__name__] += 1
-                    continue
-                ended = time.perf_counter()
-                if r.status_code == 200:
-                    latencies.append(ended - started)
-                    window_done += ended <= deadline
+    def make_client(n: int, connections: int = 2) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        transport = (httpx.AsyncHTTPTransport(local_address=address(n), limits=limits)
+                     if loopback and not args.same_address else None)
+        return httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, transport=transport)
 
-        async def sample_rss() -> None:
-            nonlocal peak_rss
-            while True:
-                peak_rss = max(peak_rss, memory_kb(pid, "VmRSS") or 0) if pid else 0
-                await asyncio.sleep(0.5)
+    async with make_client(10_000) as probe:
+        ready_s = await wait_ready(probe, args.ready_timeout, server)
+    rss_before = memory_kb(pid, "VmRSS") if pid else None
+    latencies: list[float] = []
+    window_done = 0
+    statuses: Counter[str] = Counter()
+    sent = 0
+    peak_rss = 0
+    t0 = time.perf_counter()
+    deadline = t0 + args.duration
+    clients = [make_client(n) for n in range(args.clients)]
 
-        sampler = asyncio.create_task(sample_rss())
-        await asyncio.gather(*(one_client(n) for n in range(args.clients)))
-        elapsed = time.perf_counter() - t0
-        sampler.cancel()
+    async def one_client(n: int) -> None:
+        nonlocal sent, window_done
+        client = clients[n]
+        i = n
+        while time.perf_counter() < deadline:
+            i += 1
+            sent += 1
+            started = time.perf_counter()
+            try:
+                if pdf is not None and i % 10 == 0:
+                    r = await client.post("/v1/match", files={"file": ("cv.pdf", pdf, "application/pdf")})
+                else:
+                    r = await client.post("/v1/match", json={"text": texts[i % len(texts)], "top": 3})
+                statuses[str(r.status_code)] += 1
+            except httpx.HTTPError as exc:
+                statuses[type(exc).__name__] += 1
+                continue
+            ended = time.perf_counter()
+            if r.status_code == 200:
+                latencies.append(ended - started)
+                window_done += ended <= deadline
+
+    async def sample_rss() -> None:
+        nonlocal peak_rss
+        while True:
+            peak_rss = max(peak_rss, memory_kb(pid, "VmRSS") or 0) if pid else 0
+            await asyncio.sleep(0.5)
+
+    sampler = asyncio.create_task(sample_rss())
+    await asyncio.gather(*(one_client(n) for n in range(args.clients)))
+    elapsed = time.perf_counter() - t0
+    for c in clients:
+        await c.aclose()
+    burst = await run_burst(args, make_client, texts) if args.burst else None
+    sampler.cancel()
     ok = statuses.get("200", 0)
     return {
+        "cpu": cpu_model(),
         "clients": args.clients,
+        "addresses": "one" if args.same_address or not loopback else "one per client",
         "duration_s": args.duration,
         "elapsed_with_drain_s": round(elapsed, 1),
         "server_ready_s": round(ready_s, 1),
@@ -140,9 +177,8 @@ async def run(args: argparse.Namespace, base_url: str, pid: int | None, server: 
         "statuses": dict(statuses),
         "throughput_rps": round(ok / elapsed, 3),
         "throughput_in_window_rps": round(window_done / args.duration, 3),
-        "latency_s": {"p50": round(percentile(latencies, 0.50), 2), "p95": round(percentile(latencies, 0.95), 2),
-                      "p99": round(percentile(latencies, 0.99), 2), "max": round(max(latencies, default=0), 2),
-                      "mean": round(statistics.fmean(latencies), 2) if latencies else None},
+        "latency_s": summary(latencies),
+        "burst": burst,
         "server_rss_mb": {"before": round(rss_before / 1024, 1) if rss_before else None,
                           "peak_sampled": round(peak_rss / 1024, 1) if peak_rss else None,
                           "peak_vmhwm": round((memory_kb(pid, "VmHWM") or 0) / 1024, 1) if pid else None},
@@ -151,10 +187,48 @@ async def run(args: argparse.Namespace, base_url: str, pid: int | None, server: 
     }
 
 
+def summary(latencies: list[float]) -> dict:
+    return {"p50": round(percentile(latencies, 0.50), 3), "p95": round(percentile(latencies, 0.95), 3),
+            "p99": round(percentile(latencies, 0.99), 3), "max": round(max(latencies, default=0), 3),
+            "mean": round(statistics.fmean(latencies), 3) if latencies else None}
+
+
+async def run_burst(args: argparse.Namespace, make_client, texts: list[str]) -> dict:  # noqa: ANN001
+    """``args.burst`` requests at once, each from its own address (one connection each)."""
+    clients = [make_client(1000 + n, connections=1) for n in range(args.burst)]
+    by_status: dict[str, list[float]] = {}
+    start = asyncio.Event()
+
+    async def one(n: int) -> None:
+        await start.wait()
+        started = time.perf_counter()
+        try:
+            r = await clients[n].post("/v1/match", json={"text": texts[n % len(texts)], "top": 3})
+            key = str(r.status_code)
+        except httpx.HTTPError as exc:
+            key = type(exc).__name__
+        by_status.setdefault(key, []).append(time.perf_counter() - started)
+
+    tasks = [asyncio.create_task(one(n)) for n in range(args.burst)]
+    await asyncio.sleep(0.2)
+    t0 = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - t0
+    for c in clients:
+        await c.aclose()
+    return {"requests": args.burst, "elapsed_s": round(elapsed, 1),
+            "statuses": {k: len(v) for k, v in sorted(by_status.items())},
+            "latency_s_by_status": {k: summary(v) for k, v in sorted(by_status.items())}}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds during which new requests are sent")
+    ap.add_argument("--burst", type=int, default=300, help="requests sent at once after the run (0: none)")
+    ap.add_argument("--same-address", action="store_true", help="every client from 127.0.0.1 (default: one "
+                    "loopback address per client)")
     ap.add_argument("--url", help="a running server (default: start `matcher serve` on a free port)")
     ap.add_argument("--pid", type=int, help="the running server's pid, for its memory (with --url)")
     ap.add_argument("--request-timeout", type=float, default=600.0)

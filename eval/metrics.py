@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -266,6 +267,47 @@ def scope_breakdown(rows: Sequence[ScopeOutcome], resamples: int = 1000, seed: i
 
     return {"overall": scope_summary(rows, "overall", resamples, seed), "by_split": by(lambda r: r.split, "split"),
             "by_lang": by(lambda r: r.lang, "lang"), "by_split_source": by(lambda r: f"{r.split}/{r.source}", "ss")}
+
+
+class Claim(BaseModel):
+    """One covered statement of a best card as the engine quotes it, with its hand label when one exists."""
+
+    item: str
+    lang: str
+    source: str
+    statement_id: str
+    evidence: str
+    label: Literal["shown", "partly", "not_shown"] | None = None
+
+
+CLAIM_VALUE = {"shown": 1.0, "partly": 0.5, "not_shown": 0.0}
+
+
+def claim_precision(claims: Sequence[Claim], resamples: int = 1000, seed: int = 20261126) -> dict:
+    """Precision of the covered claims that carry a hand label (the quoted sentence shows the statement): strict
+    (only "shown" counts) and lenient ("partly" counts half), with 95 % intervals over claims, overall and per
+    source and language; how many of the engine's claims were labelled at all."""
+    def summary(rows: list[Claim], group: str) -> dict:
+        labelled = [c for c in rows if c.label is not None]
+        out: dict = {"claims": len(rows), "labelled": len(labelled)}
+        if not labelled:
+            return out
+        v = np.array([CLAIM_VALUE[c.label] for c in labelled])
+        rng = np.random.default_rng(seed + zlib.crc32(("claims:" + group).encode()))
+        idx = rng.integers(0, len(v), size=(resamples, len(v)))
+        for name, x in (("precision_strict", (v == 1.0).astype(float)), ("precision_lenient", v)):
+            sample = x[idx].mean(axis=1)
+            out[name] = Value(value=round(float(x.mean()), 4), n=len(v),
+                              ci95=(round(float(np.percentile(sample, 2.5)), 4),
+                                    round(float(np.percentile(sample, 97.5)), 4))).model_dump(mode="json")
+        return out
+
+    groups: dict[str, list[Claim]] = {}
+    for c in claims:
+        groups.setdefault(c.source, []).append(c)
+        groups.setdefault(c.lang, []).append(c)
+    return {"overall": summary(list(claims), "overall"),
+            "groups": {g: summary(v, g) for g, v in sorted(groups.items(), key=lambda kv: _order(kv[0]))}}
 
 
 def _order(key: str) -> tuple:

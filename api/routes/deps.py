@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from api.errors import ApiError
+from api.auth import API_KEY_HEADER, check_key
 from api.service import Service
-
-API_KEY_HEADER = "X-API-Key"
 
 _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                         description="the employment centre's key (MATCHER_API_KEY)")
@@ -23,16 +20,9 @@ def service(request: Request) -> Service:
 
 
 def require_api_key(request: Request, key: Annotated[str | None, Security(_api_key)] = None) -> None:
-    """``X-API-Key`` must equal ``MATCHER_API_KEY`` (compared in constant time); with no key configured the
-    endpoint is switched off (403), so it is never open by mistake."""
-    configured = service(request).settings.api_key
-    secret = configured.get_secret_value() if configured is not None else ""
-    if not secret:
-        raise ApiError(403, "screen_disabled", "Screening is switched off on this server: the operator has not set "
-                       "an API key (MATCHER_API_KEY).")
-    if key is None or not hmac.compare_digest(key.encode("utf-8"), secret.encode("utf-8")):
-        raise ApiError(401, "unauthorized", f"A valid API key is required in the {API_KEY_HEADER} header.",
-                       {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
+    """``X-API-Key`` must equal ``MATCHER_API_KEY`` (``api.auth.check_key``; the middleware has already checked
+    it before reading the body). Every route that depends on this is keyed: see ``api.app.keyed_routes``."""
+    check_key(service(request).settings.api_key, key)
 
 
 def body_spec(json_model: type[BaseModel], form_model: type[BaseModel]) -> dict[str, Any]:

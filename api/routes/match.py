@@ -1,25 +1,47 @@
-"""``POST /v1/match`` (job seekers, open) and ``POST /v1/vacancies/analyse``: JSON text or an uploaded file."""
+"""``POST /v1/match`` (job seekers, open) and ``POST /v1/vacancies/analyse``: JSON text or an uploaded file.
+
+Both are open (no key), so each request's cost is bounded before the encoder sees it: at most
+``open_max_chars`` characters and ``open_max_segments`` segments (413), charged to the client's budget of
+characters a minute (429 ``rate_limited``; ``api.limits``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.errors import ApiError, problems
 from api.inputs import body_kind, clean_text, options, parse_json, parse_multipart, part_text, validate
+from api.middleware import client_of
 from api.routes.deps import body_spec, service
 from api.schemas import MatchOptions, MatchRequest, MatchUpload, VacancyOptions, VacancyRequest, VacancyUpload
 from api.service import Service
-from matcher.engine import MatchResult, vacancy
+from matcher.engine import Matcher, MatchResult, vacancy
 from matcher.engine.vacancy import VacancyAnalysis
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
 Opts = TypeVar("Opts", MatchOptions, VacancyOptions)
 
-_ERRORS = problems(400, 413, 415, 422, 429, 503)
+_ERRORS = problems(400, 408, 413, 415, 422, 429, 503)
+
+
+async def check_cost(request: Request, svc: Service, m: Matcher, text: str) -> None:
+    """The limits of one open request: characters, then segments (what the encoder would read), then the
+    client's budget, which is charged with the characters of those segments."""
+    s = svc.settings
+    if len(text) > s.open_max_chars:
+        raise ApiError(413, "too_long", f"The text has {len(text):,} characters; this service matches at most "
+                       f"{s.open_max_chars:,} at a time. A CV rarely needs more than a few thousand: please send "
+                       "a shorter one.")
+    segments, _ = await anyio.to_thread.run_sync(m.segments, text)
+    if len(segments) > s.open_max_segments:
+        raise ApiError(413, "too_many_segments", f"The text has {len(segments):,} or more sentences and lines; this "
+                       f"service matches at most {s.open_max_segments:,} at a time. Please send a shorter text.")
+    svc.clients.charge(client_of(request.scope), sum(len(seg.text) for seg in segments))
 
 
 async def read_text(request: Request, svc: Service, json_model: type[MatchRequest | VacancyRequest],
@@ -46,6 +68,7 @@ async def match(request: Request, svc: Annotated[Service, Depends(service)]) -> 
     a `file` (.txt, .pdf or .docx, recognised by content) and optional `kind`, `top`, `lang` fields."""
     m = svc.require_matcher()
     text, opts = await read_text(request, svc, MatchRequest, MatchOptions)
+    await check_cost(request, svc, m, text)
 
     def run() -> tuple[int, str]:  # serialised in the worker thread too: the answer can be a few hundred KB
         result = m.match(text, opts.kind, opts.top)
@@ -62,6 +85,7 @@ async def analyse_vacancy(request: Request, svc: Annotated[Service, Depends(serv
     """Send JSON `{"text", "lang"?}` or a form with a `file`."""
     m = svc.require_matcher()
     text, _ = await read_text(request, svc, VacancyRequest, VacancyOptions)
+    await check_cost(request, svc, m, text)
 
     def run() -> tuple[int, str]:
         analysis = vacancy.analyse(m, text)

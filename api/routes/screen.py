@@ -16,7 +16,7 @@ from api.service import Service
 router = APIRouter(prefix="/v1", tags=["screening"])
 
 @router.post("/screen", response_model=ScreenResponse, dependencies=[Depends(require_api_key)],
-             responses=problems(400, 401, 403, 413, 415, 422, 429, 503),
+             responses=problems(400, 401, 403, 408, 413, 415, 422, 429, 503),
              openapi_extra=body_spec(ScreenRequest, ScreenUpload),
              summary="Rank CVs against a vacancy, with reasons (X-API-Key)")
 async def screen(request: Request, svc: Annotated[Service, Depends(service)]) -> Response:

@@ -84,9 +84,23 @@
         validation: "The request was not accepted.",
         no_words: "No words were found in the text.",
         internal_error: "Something went wrong on our side. Please try again later.",
+        too_many_segments: "The text is too long: it has too many sentences and lines.",
+        rate_limited: "Too many requests from your address. Please wait a little and try again.",
+        request_timeout: "The file took too long to arrive. Check your connection and try again.",
       },
       resultsTitle: { cv: "Closest occupations", vacancy: "Occupations this vacancy matches" },
-            langNames: { kk: "Kazakh", ru: "Russian", en: "English" },
+      outOfScopeTitle: {
+        cv: "No occupation of this standard fits your text",
+        vacancy: "No occupation of this standard fits this vacancy",
+      },
+      outOfScope: {
+        cv: "Your text does not match any occupation of the standard Q88100061 “Social work and other " +
+          "professions of the social sphere”, so we show no level and no learning plan for it.",
+        vacancy: "This vacancy does not match any occupation of the standard Q88100061 “Social work and other " +
+          "professions of the social sphere”, so we show no level and no requirements for it.",
+      },
+      outOfScopeHint: "If the work is in the social sphere, describe the duties in more detail and try again.",
+      langNames: { kk: "Kazakh", ru: "Russian", en: "English" },
       summaryLang: "Language of the text: {lang}",
       summaryEdu: "Education: {edu}",
       summaryYears: "Experience: {years}",
@@ -208,8 +222,22 @@
         validation: "Запрос не принят.",
         no_words: "В тексте не найдено слов.",
         internal_error: "На сервере произошла ошибка. Попробуйте позже.",
+        too_many_segments: "Текст слишком длинный: в нём слишком много предложений и строк.",
+        rate_limited: "С вашего адреса пришло слишком много запросов. Подождите немного и попробуйте снова.",
+        request_timeout: "Файл передавался слишком долго. Проверьте подключение и попробуйте ещё раз.",
       },
       resultsTitle: { cv: "Наиболее подходящие профессии", vacancy: "Профессии, которым соответствует вакансия" },
+      outOfScopeTitle: {
+        cv: "Ни одна профессия этого стандарта не подходит к вашему тексту",
+        vacancy: "Ни одна профессия этого стандарта не подходит к этой вакансии",
+      },
+      outOfScope: {
+        cv: "Ваш текст не соответствует ни одной профессии стандарта Q88100061 «Социальная работа и другие " +
+          "профессии социальной сферы», поэтому мы не показываем для него ни уровень, ни план обучения.",
+        vacancy: "Эта вакансия не соответствует ни одной профессии стандарта Q88100061 «Социальная работа и " +
+          "другие профессии социальной сферы», поэтому мы не показываем для неё ни уровень, ни требования.",
+      },
+      outOfScopeHint: "Если работа относится к социальной сфере, опишите обязанности подробнее и попробуйте снова.",
       langNames: { kk: "казахский", ru: "русский", en: "английский" },
       summaryLang: "Язык текста: {lang}",
       summaryEdu: "Образование: {edu}",
@@ -332,8 +360,23 @@
         validation: "Сұраныс қабылданбады.",
         no_words: "Мәтіннен сөздер табылмады.",
         internal_error: "Сервер жағында қате шықты. Кейінірек қайталап көріңіз.",
+        too_many_segments: "Мәтін тым ұзын: онда сөйлемдер мен жолдар тым көп.",
+        rate_limited: "Сіздің мекенжайыңыздан сұраныстар тым көп. Сәл күтіп, қайталап көріңіз.",
+        request_timeout: "Файл тым ұзақ жіберілді. Байланысты тексеріп, қайталап көріңіз.",
       },
       resultsTitle: { cv: "Ең жақын кәсіптер", vacancy: "Бос орын сәйкес келетін кәсіптер" },
+      outOfScopeTitle: {
+        cv: "Мәтініңізге бұл стандарттың бірде-бір кәсібі сәйкес келмейді",
+        vacancy: "Бұл бос орынға стандарттың бірде-бір кәсібі сәйкес келмейді",
+      },
+      outOfScope: {
+        cv: "Мәтініңіз Q88100061 «Әлеуметтік жұмыс және әлеуметтік саланың басқа да кәсіптері» стандартының " +
+          "ешбір кәсібіне сәйкес келмейді, сондықтан ол үшін деңгей де, оқу жоспары да көрсетілмейді.",
+        vacancy: "Бұл бос орын Q88100061 «Әлеуметтік жұмыс және әлеуметтік саланың басқа да кәсіптері» " +
+          "стандартының ешбір кәсібіне сәйкес келмейді, сондықтан ол үшін деңгей де, талаптар да көрсетілмейді.",
+      },
+      outOfScopeHint: "Егер жұмыс әлеуметтік салаға қатысты болса, міндеттерді толығырақ сипаттап, қайталап " +
+        "көріңіз.",
       langNames: { kk: "қазақ тілі", ru: "орыс тілі", en: "ағылшын тілі" },
       summaryLang: "Мәтін тілі: {lang}",
       summaryEdu: "Білімі: {edu}",
@@ -823,12 +866,32 @@
   function renderResults(moveFocus) {
     var res = state.result;
     var kind = kindOfResult();
+    // in_scope false: the text is not about any occupation of this standard. Say so, and show no card, level,
+    // coverage or learning plan, which would read as if it fitted.
+    var outside = res.in_scope === false;
     els.resultsBody.hidden = false;
-    els.resultsTitle.textContent = t("resultsTitle." + kind);
+    els.resultsTitle.textContent = t((outside ? "outOfScopeTitle." : "resultsTitle.") + kind);
     renderSummary(res);
-    renderOccupations(res);
-    renderDetails(false);
+    renderOutOfScope(outside, kind);
+    if (outside) {
+      els.occList.textContent = "";
+      els.occList.hidden = true;
+      els.details.textContent = "";
+    } else {
+      els.occList.hidden = false;
+      renderOccupations(res);
+      renderDetails(false);
+    }
     if (moveFocus) els.resultsTitle.focus();
+  }
+
+  function renderOutOfScope(outside, kind) {
+    var box = els.outOfScope;
+    box.textContent = "";
+    box.hidden = !outside;
+    if (!outside) return;
+    box.appendChild(el("p", { text: t("outOfScope." + kind) }));
+    box.appendChild(el("p", { text: t("outOfScopeHint") }));
   }
 
   function renderSummary(res) {
@@ -1094,6 +1157,7 @@
     els.resultsBody = document.getElementById("results-body");
     els.resultsTitle = document.getElementById("results-title");
     els.summary = document.getElementById("results-summary");
+    els.outOfScope = document.getElementById("out-of-scope");
     els.occList = document.getElementById("occupation-list");
     els.details = document.getElementById("details");
     els.langButtons = Array.prototype.slice.call(document.querySelectorAll(".lang-btn"));

@@ -12,7 +12,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.standard.contrast import ContrastLine
-from matcher.standard.schema import Occupation, Standard
+from matcher.standard.schema import LANGS, Occupation, Standard
+from matcher.text.morphology import Normaliser
 
 
 def card_document(occ: Occupation) -> str:
@@ -23,15 +24,36 @@ def card_document(occ: Occupation) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _tokens(tokens: list[str]) -> list[str]:
+    return tokens
+
+
 class CardLexical:
-    def __init__(self, std: Standard):
+    """Char n-gram TF-IDF of a text against each card; with a ``Normaliser``, the mean of that and a word TF-IDF on
+    stems and lemmas (each card part normalised in its own language, the text line by line in the language
+    detected)."""
+
+    def __init__(self, std: Standard, normaliser: Normaliser | None = None):
         docs = [card_document(occ) for occ in std.occupations]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self.cards = self.vectorizer.fit_transform(docs)
+        self.normaliser = normaliser
+        if normaliser is not None:
+            stems = []
+            for occ in std.occupations:
+                parts = [(occ.name.get(lang), lang) for lang in LANGS]
+                parts += [(st.text.get(lang), lang) for *_, st in occ.walk() for lang in LANGS]
+                stems.append([tok for text, lang in parts if text for tok in normaliser.tokens(text, lang)])
+            self.words = TfidfVectorizer(analyzer=_tokens, sublinear_tf=True)
+            self.word_cards = self.words.fit_transform(stems)
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine of the text to each card, in the standard's card order."""
-        return (self.vectorizer.transform([text]) @ self.cards.T).toarray()[0]
+        char = (self.vectorizer.transform([text]) @ self.cards.T).toarray()[0]
+        if self.normaliser is None:
+            return char
+        words = (self.words.transform([self.normaliser.tokens(text)]) @ self.word_cards.T).toarray()[0]
+        return (char + words) / 2
 
 
 class ContrastLexical:

@@ -29,6 +29,7 @@ from matcher.standard.contrast import ContrastLine, load_contrast
 from matcher.standard.curate import statements
 from matcher.standard.schema import Occupation, Standard, Statement
 from matcher.text import Segment, is_evidence, prepare_segments, strip_pii
+from matcher.text.morphology import default_normaliser
 
 __all__ = ["Kind", "Matcher"]
 
@@ -58,7 +59,7 @@ class Matcher:
         self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
         self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
-        self.card_lexical = CardLexical(std)
+        self.card_lexical = CardLexical(std, default_normaliser() if settings.card_lexical_stems else None)
         self.contrast_lexical = ContrastLexical(std, contrast or [])
         self.stems = coverage_mod.StatementStems(self.rows, [kind for kind, _ in statements(std)])
 

@@ -8,11 +8,15 @@ or logs document content.
 Safety limits (see :class:`DocumentLimits`):
 
 * the raw upload size is checked before anything else is done with it;
-* a DOCX (a ZIP archive) is checked for total uncompressed size and member count *before* it is
-  parsed, which stops ZIP bombs (Python's ``zipfile`` never inflates a member past its declared
-  size, so the declared sizes are a real bound);
-* a PDF's page count is checked before text extraction;
-* parsing runs in a worker thread with a wall-clock limit (see :func:`extract`);
+* a DOCX (a ZIP archive) is checked for member count and uncompressed size *before* it is parsed,
+  which stops ZIP bombs (Python's ``zipfile`` never inflates a member past its declared size, so
+  the declared sizes are a real bound): its XML parts (what python-docx parses) may inflate to
+  ``max_docx_uncompressed`` in all, its other parts (images) to no more than ``max_bytes``;
+* a PDF's page count is checked before text extraction, and extraction stops as soon as the text
+  passes ``max_chars``;
+* :func:`extract` parses in a worker thread with a wall-clock limit; a thread cannot be stopped, so
+  a server runs :func:`parse` in a child process instead (``matcher.text.sandbox``), where the
+  limit kills the parse and its memory returns to the system;
 * the extracted text is limited in length (raise or truncate).
 """
 
@@ -32,14 +36,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.errors import DocumentError
 
 __all__ = [
+    "TIMEOUT_MESSAGE",
     "DocumentError",
     "DocumentKind",
     "DocumentLimits",
     "ErrorCode",
     "ExtractedText",
+    "check_upload",
     "decode_text",
     "detect_type",
     "extract",
+    "finish",
+    "parse",
 ]
 
 DocumentKind = Literal["pdf", "docx", "text"]
@@ -72,7 +80,8 @@ class DocumentLimits(BaseModel):
     max_pages: int = Field(default=30, gt=0, description="Most pages accepted in a PDF.")
     max_chars: int = Field(default=100_000, gt=0, description="Most characters of extracted text.")
     max_docx_uncompressed: int = Field(
-        default=30 * _MB, gt=0, description="Largest total uncompressed size of a DOCX archive, in bytes."
+        default=4 * _MB, gt=0, description="Largest total uncompressed size of a DOCX archive's XML parts (what "
+        "is parsed), in bytes; its other parts (images) may inflate to at most max_bytes."
     )
     max_docx_members: int = Field(default=1_000, gt=0, description="Most files inside a DOCX archive.")
     max_parse_seconds: float = Field(default=10.0, gt=0, description="Wall-clock limit for parsing.")
@@ -289,7 +298,15 @@ def _pdf_corrupt() -> DocumentError:
     return DocumentError(code="pdf_corrupt", message="The PDF file is damaged or incomplete and cannot be read.")
 
 
-def _extract_pdf(data: bytes, limits: DocumentLimits) -> tuple[str, int]:
+def _too_long(limits: DocumentLimits, chars: int | None = None) -> DocumentError:
+    has = f"{chars:,}" if chars is not None else f"more than {limits.max_chars:,}"
+    return DocumentError(code="too_long", message=f"The document has {has} characters of text; at most "
+                         f"{limits.max_chars:,} are accepted.")
+
+
+def _extract_pdf(data: bytes, limits: DocumentLimits, truncate: bool = False) -> tuple[str, int]:
+    """The text of a PDF, page by page; extraction stops once the text passes ``limits.max_chars`` (then
+    ``too_long``, or with ``truncate`` the text so far)."""
     from pypdf import PasswordType, PdfReader
 
     encrypted_error = DocumentError(
@@ -302,6 +319,8 @@ def _extract_pdf(data: bytes, limits: DocumentLimits) -> tuple[str, int]:
             try:
                 # Many PDFs are "encrypted" only to restrict printing/editing, with an empty user password.
                 opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
+            except MemoryError:
+                raise
             except Exception:  # unsupported cipher or missing crypto backend
                 opened = False
             if not opened:
@@ -314,20 +333,28 @@ def _extract_pdf(data: bytes, limits: DocumentLimits) -> tuple[str, int]:
             )
         if page_count == 0:
             raise _pdf_corrupt()
-        parts = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
+        parts: list[str] = []
+        chars = -1  # the length of "\n".join(parts)
+        for page in reader.pages:
+            part = _normalise(page.extract_text() or "")
+            parts.append(part)
+            chars += len(part) + 1
+            # (the whitespace that strip() would remove is counted only when the rough count is over)
+            if chars > limits.max_chars and len("\n".join(parts).strip()) > limits.max_chars:
+                if not truncate:
+                    raise _too_long(limits)
+                break  # finish() cuts the text to max_chars
+    except (DocumentError, MemoryError):
         raise
     except Exception as exc:  # pypdf raises many exception types on malformed input
         raise _pdf_corrupt() from exc
-    text = _normalise("\n".join(parts)).strip()
+    text = "\n".join(parts).strip()
     if not text:
         raise DocumentError(
             code="pdf_no_text", message="No text could be found in the PDF; it looks like a scanned image. "
             "Please upload a PDF with selectable text, or a Word document (.docx).",
         )
     return text, page_count
-
-
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -337,20 +364,24 @@ def _docx_corrupt() -> DocumentError:
     return DocumentError(code="docx_corrupt", message="The Word document is damaged or incomplete and cannot be read.")
 
 
+_DOCX_TOO_LARGE = "The Word document expands to far more data than a CV could contain and was rejected."
+_XML_PART = re.compile(r"(?i)\.(?:xml|rels)$")
+
+
 def _check_docx_archive(data: bytes, limits: DocumentLimits) -> None:
-    """Check member count and total uncompressed size before anything is inflated."""
+    """Check member count and uncompressed sizes before anything is inflated: the XML parts (what is parsed)
+    against ``max_docx_uncompressed``, the other parts (images ...) against ``max_bytes``."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except Exception as exc:
         raise _docx_corrupt() from exc
-    too_large = DocumentError(
-        code="docx_too_large",
-        message="The Word document expands to far more data than a CV could contain and was rejected.",
-    )
+    too_large = DocumentError(code="docx_too_large", message=_DOCX_TOO_LARGE)
     if len(infos) > limits.max_docx_members:
         raise too_large
-    if sum(info.file_size for info in infos) > limits.max_docx_uncompressed:
+    xml = sum(info.file_size for info in infos if _XML_PART.search(info.filename))
+    other = sum(info.file_size for info in infos) - xml
+    if xml > limits.max_docx_uncompressed or other > limits.max_bytes:
         raise too_large
     if _DOCX_MAIN_PART not in {info.filename for info in infos}:
         raise _unsupported("a ZIP archive that is not a Word document")
@@ -429,6 +460,23 @@ def _docx_blocks(container: object, lines: list[str]) -> None:
             _docx_blocks(child, lines)
 
 
+_XML_ERR_NO_MEMORY = 2  # libxml2's error code when an allocation fails (lxml reports it as an XMLSyntaxError)
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """The exception, or one it was raised from, is the parser running out of memory."""
+    from lxml.etree import XMLSyntaxError  # python-docx's parser
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, MemoryError):
+            return True
+        if isinstance(exc, XMLSyntaxError) and exc.code == _XML_ERR_NO_MEMORY:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _extract_docx(data: bytes, limits: DocumentLimits) -> str:
     _check_docx_archive(data, limits)
     try:
@@ -448,9 +496,11 @@ def _extract_docx(data: bytes, limits: DocumentLimits) -> str:
                 seen_headers.add(header_text)
                 lines.append(header_text)
         _docx_blocks(document.element.body, lines)
-    except DocumentError:
+    except (DocumentError, MemoryError):
         raise
     except Exception as exc:  # python-docx / lxml raise many exception types on malformed input
+        if _out_of_memory(exc):
+            raise MemoryError from exc
         raise _docx_corrupt() from exc
     return _normalise("\n".join(lines)).strip()
 
@@ -460,13 +510,51 @@ def _extract_docx(data: bytes, limits: DocumentLimits) -> str:
 # --------------------------------------------------------------------------- entry points
 
 
-def _parse(data: bytes, kind: DocumentKind, limits: DocumentLimits) -> tuple[str, int | None]:
-    # Module-level functions are looked up at call time (keeps them patchable in tests).
-    if kind == "pdf":
-        return _extract_pdf(data, limits)
-    if kind == "docx":
-        return _extract_docx(data, limits), None
-    return decode_text(data), None
+def check_upload(data: bytes, limits: DocumentLimits) -> DocumentKind:
+    """The checks made before any parsing (size, emptiness, type by content): the kind of the upload."""
+    if len(data) > limits.max_bytes:
+        raise DocumentError(
+            code="too_large",
+            message=f"The file is {len(data) / _MB:.1f} MB; at most {limits.max_bytes / _MB:.1f} MB is accepted.",
+        )
+    if not data:
+        raise DocumentError(code="empty", message="The file is empty.")
+    return detect_type(data)
+
+
+def parse(data: bytes, kind: DocumentKind, limits: DocumentLimits, truncate: bool = False) -> tuple[str, int | None]:
+    """The raw text of an upload of a known kind (and a PDF's page count), without any time limit: the part a
+    sandbox runs (``matcher.text.sandbox``). Running out of memory is ``too_large`` / ``docx_too_large``."""
+    try:
+        # Module-level functions are looked up at call time (keeps them patchable in tests).
+        if kind == "pdf":
+            return _extract_pdf(data, limits, truncate)
+        if kind == "docx":
+            return _extract_docx(data, limits), None
+        return decode_text(data), None
+    except MemoryError:
+        if kind == "docx":
+            raise DocumentError(code="docx_too_large", message=_DOCX_TOO_LARGE) from None
+        raise DocumentError(code="too_large", message="Reading the document needs far more memory than a CV "
+                            "could. Please upload a simpler or smaller file.") from None
+
+
+def finish(text: str, kind: DocumentKind, pages: int | None, limits: DocumentLimits,
+           truncate: bool = False) -> ExtractedText:
+    """The checks made after parsing: not empty, not longer than ``limits.max_chars`` (or cut to it)."""
+    text = text.strip()
+    if not text:
+        raise DocumentError(code="empty", message="The document contains no text.")
+    truncated = False
+    if len(text) > limits.max_chars:
+        if not truncate:
+            raise _too_long(limits, len(text))
+        text = text[: limits.max_chars].rstrip()
+        truncated = True
+    return ExtractedText(text=text, kind=kind, truncated=truncated, pages=pages)
+
+
+TIMEOUT_MESSAGE = "Reading the document took too long. Please upload a simpler or smaller file."
 
 
 def _run_with_timeout(func: Callable[[], tuple[str, int | None]], seconds: float) -> tuple[str, int | None]:
@@ -475,7 +563,7 @@ def _run_with_timeout(func: Callable[[], tuple[str, int | None]], seconds: float
     A Python thread cannot be killed: on timeout the parse goes on in the background until it
     finishes by itself (its result is then dropped), but the caller gets its answer in time.
     The thread is a daemon, so it never keeps the interpreter from exiting. For hard isolation
-    (CPU and memory), run the extraction in a subprocess instead.
+    (CPU and memory), a server uses ``matcher.text.sandbox.ParsePool`` instead.
     """
     outcome: dict[str, object] = {}
 
@@ -491,39 +579,19 @@ def _run_with_timeout(func: Callable[[], tuple[str, int | None]], seconds: float
     worker.join(seconds)
     # a parse that finished just as join() gave up must not pass by a scheduling race: the limit is the elapsed time
     if worker.is_alive() or time.monotonic() - started > seconds:
-        raise DocumentError(
-            code="timeout", message="Reading the document took too long. Please upload a simpler or smaller file."
-        )
+        raise DocumentError(code="timeout", message=TIMEOUT_MESSAGE)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["result"]  # type: ignore[return-value]
 
 
 def extract(data: bytes, limits: DocumentLimits | None = None, truncate: bool = False) -> ExtractedText:
-    """Check, detect and extract the text of an upload.
+    """Check, detect and extract the text of an upload, in this process (a thread with the time limit).
 
     Text longer than ``limits.max_chars`` raises ``DocumentError("too_long")``, or with
     ``truncate=True`` is cut to ``max_chars`` and returned with ``truncated=True``.
     """
     limits = limits or DocumentLimits()
-    if len(data) > limits.max_bytes:
-        raise DocumentError(
-            code="too_large",
-            message=f"The file is {len(data) / _MB:.1f} MB; at most {limits.max_bytes / _MB:.1f} MB is accepted.",
-        )
-    if not data:
-        raise DocumentError(code="empty", message="The file is empty.")
-    kind = detect_type(data)
-    text, pages = _run_with_timeout(lambda: _parse(data, kind, limits), limits.max_parse_seconds)
-    text = text.strip()
-    if not text:
-        raise DocumentError(code="empty", message="The document contains no text.")
-    truncated = False
-    if len(text) > limits.max_chars:
-        if not truncate:
-            raise DocumentError(code="too_long", message=f"The document has {len(text):,} characters of text; "
-                f"at most {limits.max_chars:,} are accepted.",
-            )
-        text = text[: limits.max_chars].rstrip()
-        truncated = True
-    return ExtractedText(text=text, kind=kind, truncated=truncated, pages=pages)
+    kind = check_upload(data, limits)
+    text, pages = _run_with_timeout(lambda: parse(data, kind, limits, truncate), limits.max_parse_seconds)
+    return finish(text, kind, pages, limits, truncate)

@@ -34,16 +34,18 @@ from helpers import (
 
 from api.app import create_app
 from api.errors import ApiError
-from api.middleware import BodyLimit
 from api.service import Service
 from matcher.config import Settings
 
 MB = 1024 * 1024
+# One test client is one client address: the per-client limits are off where a module sends many requests
+# (they are tested in test_admission.py and below).
+UNLIMITED = {"client_rate": 0, "client_budget": 0, "client_concurrency": 0}
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(make_app(api_key=API_KEY)) as c:
+    with TestClient(make_app(api_key=API_KEY, **UNLIMITED)) as c:
         yield c
 
 
@@ -97,7 +99,15 @@ def test_docs_and_openapi(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200
     assert "cdn" not in page.text.lower() and "/docs-static/swagger-ui-bundle.js" in page.text  # works offline
-    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
+    assert "<script>" not in page.text  # no inline script: its CSP allows none
+    csp = page.headers["content-security-policy"]
+    assert "script-src" not in csp and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "init.js"):
+        assert client.get(f"/docs-static/{name}").status_code == 200, name
+    # only the files the page needs: the rest of the Swagger UI folder is not served
+    for name in ("index.html", "swagger-ui.js", "swagger-initializer.js", "oauth2-redirect.html",
+                 "swagger-ui-bundle.js.map", "../__init__.py"):
+        assert client.get(f"/docs-static/{name}").status_code == 404, name
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/v1/match"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
@@ -130,12 +140,50 @@ def test_headers_on_every_answer(client: TestClient) -> None:
     assert len(r.headers["x-request-id"]) == 32
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["cache-control"] == "no-store"
+    assert "content-security-policy" not in r.headers  # JSON: nothing to run
     assert client.get("/v1/occupations").headers["x-request-id"] != r.headers["x-request-id"]
+
+
+def test_the_web_page_has_a_content_security_policy(client: TestClient) -> None:
+    for path in ("/", "/index.html"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert r.headers["content-security-policy"] == ("default-src 'self'; frame-ancestors 'none'; "
+                                                        "object-src 'none'; base-uri 'none'")
+    assert "content-security-policy" not in client.get("/app.js").headers
+
+
+def test_answers_over_1_kb_are_gzipped_when_the_client_accepts_it(client: TestClient) -> None:
+    import gzip
+
+    plain = client.get("/v1/occupations", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and len(plain.content) > 1024
+    zipped = client.get("/v1/occupations", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and "accept-encoding" in zipped.headers["vary"].lower()
+    assert int(zipped.headers["content-length"]) < len(plain.content)
+    assert zipped.json() == plain.json()
+    # the wire bytes really are gzip
+    raw = client.build_request("GET", "/v1/occupations", headers={"Accept-Encoding": "gzip"})
+    wire = client.send(raw, stream=True)
+    assert json.loads(gzip.decompress(b"".join(wire.iter_raw()))) == plain.json()
+    wire.close()
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})  # under 1 KB: sent as it is
+    assert len(small.content) < 1024 and "content-encoding" not in small.headers
+    match = client.post("/v1/match", json={"text": RU_CV, "top": 3}, headers={"Accept-Encoding": "gzip"})
+    assert match.headers["content-encoding"] == "gzip" and int(match.headers["content-length"]) * 4 < len(
+        match.content)
 
 
 def test_unknown_path_and_method(client: TestClient) -> None:
     assert is_problem(client.get("/v1/nothing"), 404, "not_found")
-    assert is_problem(client.delete("/v1/match"), 405, "method_not_allowed")
+    assert is_problem(client.delete("/v1/nothing"), 404, "not_found")
+    for method, path, allow in (("DELETE", "/v1/match", "POST"), ("GET", "/v1/match", "POST"),
+                                ("GET", "/v1/screen", "POST"), ("POST", "/v1/occupations", "GET"),
+                                ("PUT", "/healthz", "GET"), ("POST", "/", "GET, HEAD"),
+                                ("POST", "/app.js", "GET, HEAD")):
+        r = client.request(method, path)
+        assert is_problem(r, 405, "method_not_allowed"), (method, path)
+        assert r.headers["allow"] == allow, (method, path)
 
 
 def test_a_bug_is_a_500_problem_and_its_message_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -314,6 +362,45 @@ def test_request_size_limit() -> None:
     assert r.status_code == 400
 
 
+# --------------------------------------------------------------------------- cost limits of the open endpoints
+
+
+def test_open_endpoints_cap_characters_and_segments() -> None:
+    many_lines = "\n".join(f"Социальный работник, задача номер {i}: консультирование семей." for i in range(40))
+    with TestClient(make_app(api_key=API_KEY, open_max_chars=3000, open_max_segments=20, **UNLIMITED)) as c:
+        for path in ("/v1/match", "/v1/vacancies/analyse"):
+            r = c.post(path, json={"text": "Социальный работник. " * 200})
+            assert is_problem(r, 413, "too_long") and "3,000" in r.json()["detail"]
+            r = c.post(path, json={"text": many_lines})
+            assert len(many_lines) < 3000
+            assert is_problem(r, 413, "too_many_segments") and "at most 20" in r.json()["detail"]
+            # the same limits for a file
+            assert is_problem(upload(c, make_docx(many_lines.splitlines()), "cv.docx", path=path), 413,
+                              "too_many_segments")
+        assert c.post("/v1/match", json={"text": RU_CV, "top": 1}).status_code == 200
+        # screening is keyed: its own limits (CVs, bytes), not these
+        body = {"vacancy": RU_VACANCY, "cvs": [{"id": "long", "text": many_lines}]}
+        assert c.post("/v1/screen", json=body, headers={"X-API-Key": API_KEY}).status_code == 200
+
+
+def test_each_client_has_a_budget_of_characters() -> None:
+    with TestClient(make_app(client_budget=2 * len(RU_CV), client_rate=0)) as c:
+        answers = [c.post("/v1/match", json={"text": RU_CV, "top": 1}) for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    r = answers[2]
+    assert is_problem(r, 429, "rate_limited") and int(r.headers["retry-after"]) >= 1
+    assert "characters a minute" in r.json()["detail"]
+
+
+def test_each_client_has_a_request_rate() -> None:
+    with TestClient(make_app(client_rate=2, client_budget=0)) as c:
+        codes = [c.post("/v1/match", json={"text": ""}).status_code for _ in range(3)]
+        assert codes == [422, 422, 429]
+        r = c.post("/v1/match", json={"text": RU_CV})
+        assert is_problem(r, 429, "rate_limited") and int(r.headers["retry-after"]) >= 1
+        assert c.get("/v1/occupations").status_code == 200  # reading the cards is not limited
+
+
 # --------------------------------------------------------------------------- /v1/vacancies/analyse
 
 
@@ -351,6 +438,8 @@ def test_screen_needs_the_api_key(client: TestClient) -> None:
     assert is_problem(r, 401, "unauthorized")
     r = client.post("/v1/screen", json=screen_body(), headers={"X-API-Key": ""})
     assert is_problem(r, 401, "unauthorized")
+    r = client.post("/v1/screen/", json=screen_body())  # the same route: keyed as well
+    assert is_problem(r, 401, "unauthorized") and r.headers["connection"] == "close"
 
 
 def test_screen_is_off_without_a_configured_key() -> None:
@@ -406,6 +495,22 @@ def test_screen_errors(client: TestClient) -> None:
     files = [("vacancy", ("v.pdf", encrypted_pdf(), "application/pdf")), ("cvs", ("a.txt", RU_CV.encode()))]
     r = client.post("/v1/screen", files=files, headers=key)
     assert is_problem(r, 422, "pdf_encrypted") and r.json()["detail"].startswith("The vacancy: ")
+
+
+def test_no_readable_cvs_names_them_by_position_only(client: TestClient) -> None:
+    names = ["Нурланова_870412300456.pdf", "<script>alert(1)</script>.docx", "aliya.test@example.kz.txt"]
+    files = [("vacancy", ("vacancy.txt", RU_VACANCY.encode(), "text/plain"))]
+    files += [("cvs", (name, data, "application/octet-stream"))
+              for name, data in zip(names, [blank_pdf(1), b"PK\x03\x04broken", b""], strict=True)]
+    r = client.post("/v1/screen", files=files, headers={"X-API-Key": API_KEY})
+    assert is_problem(r, 422, "no_readable_cvs")
+    detail = r.json()["detail"]
+    assert "CV 1 (pdf_no_text)" in detail and "CV 3 (empty)" in detail
+    for leaked in ("Нурланова", "870412300456", "<script>", "alert", "aliya", ".pdf", ".docx"):
+        assert leaked not in r.text, leaked
+    r = client.post("/v1/screen", json={"vacancy": RU_VACANCY, "cvs": [{"id": "Иванов 870412300456", "text": ""}]},
+                    headers={"X-API-Key": API_KEY})
+    assert is_problem(r, 422, "no_readable_cvs") and "870412300456" not in r.text and "CV 1 (empty)" in r.text
 
 
 def test_screen_request_size_is_its_own_limit() -> None:
@@ -476,55 +581,38 @@ def test_encoder_queue_answers_busy_after_its_timeout() -> None:
     assert error.status == 429 and error.code == "busy" and error.headers == {"Retry-After": "30"}
 
 
-def test_admission_limit_answers_429_before_reading_the_body() -> None:
-    """``BodyLimit`` in front of a minimal ASGI app that holds the first request until told to answer."""
-    seen: list[bytes] = []
-    sent: dict[int, list[dict]] = {1: [], 2: []}
-    reads = {1: 0, 2: 0}
-
-    async def scenario() -> None:
-        inside, go = anyio.Event(), anyio.Event()
-
-        async def app(scope, receive, send) -> None:  # noqa: ANN001
-            seen.append((await receive())["body"])
-            inside.set()
-            await go.wait()
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok"})
-
-        limited = BodyLimit(app, limit_for=lambda path: 1000, max_pending=1)
-
-        async def request(n: int) -> None:
-            async def receive() -> dict:
-                reads[n] += 1
-                return {"type": "http.request", "body": b"x" * 10, "more_body": False}
-
-            async def send(message: dict) -> None:
-                sent[n].append(message)
-
-            await limited({"type": "http", "method": "POST", "path": "/v1/match", "headers": []}, receive, send)
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(request, 1)
-            await inside.wait()  # the first request is admitted and in progress
-            await request(2)
-            go.set()
-
-    anyio.run(scenario)
-    assert sent[2][0]["status"] == 429 and (b"retry-after", b"30") in sent[2][0]["headers"]
-    assert b'"code":"busy"' in sent[2][1]["body"]
-    assert reads[2] == 0  # refused before its body was read
-    assert sent[1][0]["status"] == 200 and seen == [b"x" * 10]
-
-
 # --------------------------------------------------------------------------- privacy
 
 
 PII = ["870412300456", "+7 777 123 45 67", "77771234567", "aliya.test@example.kz", "Нурланова"]
+# the forms of issue 15: each must be gone from results (evidence) as well as from the logs
+PII_FORMS = {
+    "hyphenated IIN": "900101-300126", "spaced IIN": "900101 300126", "dotted phone": "+7.701.555.12.34",
+    "[at] e-mail": "aliya.n [at] mail.kz", "identity card": "045678912", "passport": "N12345678",
+    "street": "ул. Абая, д. 15, кв. 42", "Kazakh street": "Абай көш., 15", "date of birth": "12.03.1990",
+    "Kazakh birth date": "1988 жылғы 5 мамыр",
+}
+PII_CV = (
+    "Сурдопереводчик. Дата рождения: 12.03.1990, ИИН 900101-300126 (второй: 900101 300126).\n"
+    "Перевожу на жестовый язык с 2015 года, тел. +7.701.555.12.34, почта aliya.n [at] mail.kz.\n"
+    "Удостоверение личности № 045678912, паспорт N12345678, адрес: г. Караганда, ул. Абая, д. 15, кв. 42.\n"
+    "Сурдоперевод и дактилирование на приёме у врача, адрес центра: Абай көш., 15.\n"
+    "1988 жылғы 5 мамыр туған, ым тілінде аударма жасаймын.\n" + RU_CV
+)
+
+
+def test_wider_personal_data_is_masked_in_results(client: TestClient) -> None:
+    for r in (client.post("/v1/match", json={"text": PII_CV, "top": 3}),
+              upload(client, make_docx(PII_CV.splitlines()), "cv.docx", top="3")):
+        assert r.status_code == 200 and r.json()["occupations"][0]["clause"] == 11
+        for what, item in PII_FORMS.items():
+            assert item not in r.text, what
+        evidence = " ".join(c["evidence"] for o in r.json()["occupations"] for c in o["covered"])
+        assert "[PHONE]" in evidence or "[IIN]" in evidence or "[ADDRESS]" in evidence or "[ID]" in evidence
 
 
 def test_personal_data_never_reaches_the_logs(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
-    cv = ("Резюме. Нурланова Алия, ИИН 870412300456, тел. +7 777 123 45 67, aliya.test@example.kz.\n" + RU_CV)
+    cv = ("Резюме. Нурланова Алия, ИИН 870412300456, тел. +7 777 123 45 67, aliya.test@example.kz.\n" + PII_CV)
     caplog.set_level(logging.DEBUG)
     responses = [
         client.post("/v1/match", json={"text": cv}),
@@ -544,7 +632,7 @@ def test_personal_data_never_reaches_the_logs(client: TestClient, caplog: pytest
     # the server's records (the test client's own httpx log of the URLs it calls is not the server's)
     server = [r for r in caplog.records if not r.name.startswith("httpx")]
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in server)
-    for item in PII:
+    for item in [*PII, *PII_FORMS.values()]:
         assert item not in logged, item
     # the log is not empty: one line per request with its id, status and chosen occupation
     lines = [r.getMessage() for r in caplog.records if r.name == "matcher.api"]

@@ -491,3 +491,91 @@ def test_pasted_text_dark_scheme_reduced_motion(server: str, browser) -> None:  
     shot(page, "desktop-en-dark")
     assert_clean(watch)
     context.close()
+
+
+PYTHON_DEVELOPER_CV = """Senior Python developer, 7 years of experience.
+Built REST APIs with FastAPI and Django, PostgreSQL, Redis and Celery.
+Deployed services on Kubernetes with Docker, Terraform and GitLab CI.
+Wrote unit tests with pytest, reviewed code and mentored two junior developers.
+Skills: Python, SQL, asyncio, AWS, Linux, Git.
+Education: BSc in Computer Science, Nazarbayev University, 2016.
+"""
+
+
+def test_a_text_outside_the_standard_is_said_to_be_outside(server: str, browser) -> None:  # noqa: ANN001
+    """Issue 11: a CV of another profession gets no level, card or learning plan, and a plain statement that it
+    fits no occupation of this standard, in the page's language. The page runs under its Content-Security-Policy
+    (a violation would be a console error)."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    watch = Watch(page, server)
+    response = page.goto(server)
+    assert response.headers["content-security-policy"] == ("default-src 'self'; frame-ancestors 'none'; "
+                                                           "object-src 'none'; base-uri 'none'")
+    page.locator("#text-input").fill(PYTHON_DEVELOPER_CV)
+    with page.expect_response("**/v1/match") as answer:
+        page.locator("#submit-btn").click()
+    result = answer.value.json()
+    assert result["in_scope"] is False, "the scope model must flag a Python developer's CV"
+    scope = page.locator("#out-of-scope")
+    expect(scope).to_be_visible(timeout=RESULT_WAIT_MS)
+    expect(page.locator("#results-title")).to_have_text("No occupation of this standard fits your text")
+    expect(scope).to_contain_text("does not match any occupation of the standard Q88100061")
+    expect(scope).to_contain_text("no level and no learning plan")
+    assert page.evaluate("document.activeElement.id") == "results-title"
+
+    def nothing_as_if_it_fitted() -> None:
+        assert page.locator("#occupation-list > li").count() == 0
+        expect(page.locator("#occupation-list")).to_be_hidden()
+        for selector in ("#details-title", "#covered", "#missing", "#next-level", '[role="meter"]', ".badge"):
+            assert page.locator(selector).count() == 0, selector
+
+    nothing_as_if_it_fitted()
+    body = page.locator("#results").inner_text()
+    assert "SBSh" not in body and "What to learn next" not in body
+    assert_a11y(page)
+    shot(page, "out-of-scope-en")
+
+    page.locator('.lang-btn[data-lang="ru"]').click()
+    expect(page.locator("#results-title")).to_have_text("Ни одна профессия этого стандарта не подходит к вашему тексту")
+    expect(scope).to_contain_text("не соответствует ни одной профессии стандарта Q88100061")
+    expect(scope).to_contain_text("ни уровень, ни план обучения")
+    nothing_as_if_it_fitted()
+    assert "ОРК" not in page.locator("#results").inner_text()
+    shot(page, "out-of-scope-ru")
+
+    page.locator('.lang-btn[data-lang="kk"]').click()
+    expect(page.locator("#results-title")).to_have_text("Мәтініңізге бұл стандарттың бірде-бір кәсібі сәйкес келмейді")
+    expect(scope).to_contain_text("ешбір кәсібіне сәйкес келмейді")
+    nothing_as_if_it_fitted()
+    assert "СБШ" not in page.locator("#results").inner_text()
+    assert_a11y(page)
+    shot(page, "out-of-scope-kk")
+
+    # an in-scope text afterwards is shown in full again
+    page.locator('.lang-btn[data-lang="en"]').click()
+    page.locator("#text-input").fill((ROOT / "examples" / "cv_ru_interpreter.txt").read_text(encoding="utf-8"))
+    page.locator("#submit-btn").click()
+    expect(page.locator("#occupation-list > li").first).to_be_visible(timeout=RESULT_WAIT_MS)
+    expect(scope).to_be_hidden()
+    expect(page.locator("#results-title")).to_have_text("Closest occupations")
+    expect(page.locator("#missing-title")).to_contain_text("What to learn next")
+    assert_clean(watch)
+    context.close()
+
+
+def test_the_docs_page_runs_under_its_policy(server: str, browser) -> None:  # noqa: ANN001
+    """The docs page's own CSP lets Swagger UI run (its script renders the page: no violation, no console error).
+    (Swagger UI 4.15.5, what the swagger-ui-bundle package ships, cannot render an OpenAPI 3.1 document, which is
+    what FastAPI writes: it says so on the page. That needs Swagger UI 5, a newer package.)"""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    watch = Watch(page, server)
+    response = page.goto(server + "docs")
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp and "script-src" not in csp
+    expect(page.locator("#swagger-ui .swagger-ui")).to_be_attached(timeout=60_000)  # rendered by its script
+    expect(page.locator("#swagger-ui")).not_to_be_empty()
+    page.wait_for_load_state("networkidle")
+    assert_clean(watch)
+    context.close()

@@ -46,7 +46,8 @@ class Case:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(make_app(api_key=API_KEY)) as c:
+    # one test client is one client address: its per-client limits are off (test_admission.py tests them)
+    with TestClient(make_app(api_key=API_KEY, client_rate=0, client_budget=0, client_concurrency=0)) as c:
         yield c
 
 

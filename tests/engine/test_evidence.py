@@ -89,7 +89,8 @@ def test_a_coverage_model_file_that_is_not_the_one_recorded_is_refused(matcher: 
 
 OTHER_TRADES = {
     "en": "Senior Python developer, 7 years of experience.\nBuilt REST APIs with FastAPI and Django, PostgreSQL and "
-          "Redis.\nDeployed services on Kubernetes with Docker and GitLab CI.\nSkills: Python, SQL, asyncio, AWS, Linux.",
+          "Redis.\nDeployed services on Kubernetes with Docker and GitLab CI.\nSkills: Python, SQL, asyncio, AWS, "
+          "Linux.",
     "ru": "Главный бухгалтер, стаж 12 лет.\nВедение бухгалтерского и налогового учёта в 1С:Бухгалтерия 8.3.\n"
           "Составление и сдача форм 300.00 и 910.00, расчёт заработной платы и ИПН.\nЗнание Налогового кодекса РК, "
           "МСФО.",

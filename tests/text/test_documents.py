@@ -74,7 +74,7 @@ def test_default_limits() -> None:
     assert limits.max_bytes == 5 * 1024 * 1024
     assert limits.max_pages == 30
     assert limits.max_chars == 100_000
-    assert limits.max_docx_uncompressed == 30 * 1024 * 1024
+    assert limits.max_docx_uncompressed == 4 * 1024 * 1024  # of XML: a CV needs far less
     assert limits.max_parse_seconds == 10
 
 
@@ -294,6 +294,20 @@ def test_pdf_without_pages_is_corrupt() -> None:
     with pytest.raises(DocumentError) as excinfo:
         extract(data)
     assert code_of(excinfo) == "pdf_corrupt"
+
+
+def test_pdf_extraction_stops_at_the_character_limit() -> None:
+    """A first page over the limit, then 29 pages that would take minutes to read: the answer comes from the first
+    page alone (too_long, or its text cut), well within the parse-time limit."""
+    from text.heavy_documents import heavy_pdf
+
+    data = heavy_pdf(pages=29, first_page_text="Social worker, case management. " * 20)
+    limits = DocumentLimits(max_chars=300, max_parse_seconds=10)
+    with pytest.raises(DocumentError) as excinfo:
+        extract(data, limits)
+    assert code_of(excinfo) == "too_long" and "more than 300" in excinfo.value.message
+    cut = extract(data, limits, truncate=True)
+    assert cut.truncated and cut.text.startswith("Social worker, case management.") and len(cut.text) <= 300
 
 
 def test_pdf_blank_has_no_text() -> None:

@@ -311,6 +311,40 @@ def test_expand_abbreviations_is_idempotent() -> None:
             "LinkedIn: [URL], telegram [HANDLE]",
         ),
         ("linkedin.com/in/aigerim-s", "[URL]"),
+        # the forms of issue 15
+        ("ИИН 900101-300126", "ИИН [IIN]"),
+        ("900101-300126", "[IIN]"),  # hyphenated
+        ("900101 300126", "[IIN]"),  # spaced
+        ("ЖСН: 900101‑300127", "ЖСН: [IIN]"),  # non-breaking hyphen, labelled, control digit wrong
+        ("850315-400123", "[IIN]"),  # no label, wrong control digit, but a date and a century digit: an IIN
+        ("тел. +7.701.555.12.34", "тел. [PHONE]"),
+        ("8.701.555.12.34", "[PHONE]"),
+        ("aliya.n [at] mail.kz", "[EMAIL]"),
+        ("aliya(at)mail(dot)kz", "[EMAIL]"),
+        ("aliya @ mail.kz", "[EMAIL]"),
+        ("Удостоверение личности № 045678912", "Удостоверение личности № [ID]"),
+        ("уд. л. 045678912, выдано МВД РК", "уд. л. [ID], выдано МВД РК"),
+        ("уд.личности №045678912", "уд.личности №[ID]"),
+        ("паспорт N12345678", "паспорт [ID]"),
+        ("паспорт № N 1234567", "паспорт № [ID]"),
+        ("жеке куәлік № 045678912 берілген", "жеке куәлік № [ID] берілген"),
+        ("Passport No. N1234567", "Passport No. [ID]"),
+        ("№ 045678912", "№ [ID]"),
+        ("г. Караганда, ул. Абая, д. 15, кв. 42.", "г. Караганда, [ADDRESS]."),
+        ("пр-т Назарбаева 10", "[ADDRESS]"),
+        ("мкр. Самал-2, д. 5", "[ADDRESS]"),
+        ("д. 15, кв. 42", "[ADDRESS]"),
+        ("Абай көш., 15", "[ADDRESS]"),
+        ("Абай көшесі 15 үй, 42 пәтер", "[ADDRESS]"),
+        ("12 Baker Street, apt. 4", "[ADDRESS], [ADDRESS]"),
+        ("Дата рождения: 12.03.1990", "Дата рождения: [BIRTHDATE]"),
+        ("дата рождения 5 мая 1990 г.", "дата рождения [BIRTHDATE]"),
+        ("Туған күні: 1990 жылғы 5 мамыр", "Туған күні: [BIRTHDATE]"),
+        ("1988 жылғы 5 мамыр туған", "[BIRTHDATE] туған"),
+        ("1990 г.р.", "[BIRTHDATE] г.р."),
+        ("Date of birth: 5 May 1990", "Date of birth: [BIRTHDATE]"),
+        ("born in 1990", "born in [BIRTHDATE]"),
+        ("DOB: 1990-03-12", "DOB: [BIRTHDATE]"),
     ],
 )
 def test_strip_pii(text: str, expected: str) -> None:
@@ -326,6 +360,15 @@ def test_strip_pii(text: str, expected: str) -> None:
         "Бұйрық № 125, 30.04.2024, 1 500 000 теңге",
         "2015 2016 2017 2018",
         "9104 1530 0123",  # 12 digits with spaces but an invalid checksum and no label
+        "2015-2020 жж. әлеуметтік жұмыскер",
+        "за 1 кв. 2023 года",  # a quarter, not a flat
+        "Работаю в д. Михайловка",  # a village
+        "Кабинет 5, дом культуры",
+        "туған тілі қазақ тілі",  # "native language"
+        "Туған жері Қарағанды",
+        "Приказ № 125 от 30.04.2024, 2019-2021",
+        "и др. материалы, и т. д.",
+        "worked at the centre since 2019",
     ],
 )
 def test_strip_pii_keeps_years_dates_and_numbers(text: str) -> None:
