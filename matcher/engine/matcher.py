@@ -117,14 +117,14 @@ class Matcher:
         kk = [i for i, seg in enumerate(segs) if seg.lang == "kk"]
         if kk:
             lexical[kk] = (self.lexical.transform([segs[i].text for i in kk]) @ self.lex_matrix.T).toarray()
-        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim, contrast=contrast)
+        quotable = np.array([is_evidence(seg.text) for seg in segs])  # headings, languages ...: never evidence
+        return Scored(segments=segs, dense=dense, lexical=lexical, names=card_sim, contrast=contrast,
+                      quotable=quotable)
 
     def _masked(self, sc: Scored) -> tuple[np.ndarray, np.ndarray]:
         """(dense, lexical) with the segments that may not be quoted (headings, languages ...) masked out."""
-        if not self.s.evidence_filter:
-            return sc.dense, sc.lexical
-        quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
-        if quotable.all():
+        quotable = sc.quotable
+        if not self.s.evidence_filter or quotable is None or quotable.all():
             return sc.dense, sc.lexical
         return (np.where(quotable[:, None], sc.dense, -1.0).astype(np.float32),
                 np.where(quotable[:, None], sc.lexical, 0.0).astype(np.float32))
@@ -253,9 +253,8 @@ class Matcher:
                         ranked: list[tuple[float, float, Occupation]]) -> dict[str, float]:
         covered_top = len({st.canonical for *_, st in ranked[0][2].walk()
                            if support[self.row_of[st.id]] >= self.s.cover_threshold})
-        quotable = np.array([is_evidence(seg.text) for seg in sc.segments])
-        if not quotable.any():  # a text of headings only: judge it by all of them
-            quotable[:] = True
+        quotable = sc.quotable if sc.quotable is not None and sc.quotable.any() else np.ones(len(sc.segments), bool)
+        # (a text of headings only is judged by all of them)
         weights = np.array([len(seg.text) for seg in sc.segments], dtype=np.float64)[quotable]
         contrast = None if sc.contrast is None or (sc.contrast < -0.5).all() else sc.contrast[quotable]
         return calib.scope_features([x for x, _, _ in ranked], ranked[0][1], covered_top, sc.card_lexical, sc.names,

@@ -26,6 +26,7 @@ class Scored:
     names: np.ndarray  # (cards,): best cosine of any segment to any of the card's names
     card_lexical: np.ndarray | None = None  # (cards,): char n-gram TF-IDF cosine of the whole text to each card
     contrast: np.ndarray | None = None  # (segments,): best cosine to any line of another profession (contrast set)
+    quotable: np.ndarray | None = None  # (segments,): may be quoted as evidence (not a heading, language list ...)
     scope_lexical: np.ndarray | None = None  # TF-IDF of the text to the standard vs other professions (char, word)
     text: str = ""
     truncated: bool = False
