@@ -5,10 +5,15 @@ factories on the shared real ``Matcher`` (``shared_matcher``, also behind the ``
 from __future__ import annotations
 
 import io
+import subprocess
+import time
+import urllib.error
+import urllib.request
 import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -205,3 +210,21 @@ def zip_bomb() -> bytes:
             for _ in range(100):
                 member.write(chunk)
     return buf.getvalue()
+
+
+def wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, wait_s: float) -> None:
+    """Poll ``url`` (a server's /readyz) until it answers 200; fail with the server's log if the process exits or
+    ``wait_s`` passes first (a guard against a hung server, not a timing assertion)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server was not ready after {wait_s} s:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.5)

@@ -14,8 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import RU_CV
+from helpers import RU_CV, wait_until_ready
 from text.heavy_documents import heavy_docx, heavy_pdf
 
 pytestmark = pytest.mark.slow  # a real server: about 10 s to start, and attacks that take seconds each
@@ -64,19 +62,7 @@ def server() -> Iterator[Server]:
                                  str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_WAIT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server was not ready")
-            time.sleep(0.5)
+        wait_until_ready(proc, base + "/readyz", log_path, READY_WAIT_S)
         yield Server(base, "127.0.0.1", port, proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)

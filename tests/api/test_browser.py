@@ -21,13 +21,11 @@ import re
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 CV_PDF = ROOT / "tests" / "fixtures" / "cv_ru.pdf"
@@ -83,20 +81,7 @@ def server() -> Iterator[str]:
              "--port", str(port), "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + READY_WAIT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(base + "readyz", timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server was not ready after {READY_WAIT_S} s:\n"
-                            f"{log_path.read_text(errors='replace')}")
-            time.sleep(0.5)
+        wait_until_ready(proc, base + "readyz", log_path, READY_WAIT_S)
         yield base
     finally:
         proc.terminate()
