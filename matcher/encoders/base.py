@@ -8,6 +8,11 @@ import numpy as np
 
 
 class Encoder(Protocol):
+    """``id`` names the vectors (runtimes whose vectors agree share it, and so share an index); ``dim`` their size.
+
+    An encoder with a choice of runtime (``e5``) also has ``runtime`` and ``runtime_reason`` (what runs it and why);
+    the index manifest records them when present."""
+
     id: str
     dim: int
 

