@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run check test bench bench-api clean
+.PHONY: install run check test bench bench-api bench-screen clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ bench: install
 
 bench-api: install
 	$(BIN)/python bench/load_api.py
+
+# CVs/s and peak RSS of match-batch, screen --workers 1/2, --ray and a warm vector cache (README, "Screening at scale")
+bench-screen: install
+	$(BIN)/python bench/bench_screen.py
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json index/*.npy

@@ -21,16 +21,27 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 from starlette.types import Scope
 
 from api import errors
+from api.jobs import JobStore
 from api.middleware import Admission, RequestContext
-from api.routes import health, match, occupations, screen
+from api.routes import health, jobs, match, occupations, screen
 from api.routes.deps import require_api_key
-from api.schemas import MatchRequest, MatchUpload, ScreenRequest, ScreenUpload, VacancyRequest, VacancyUpload
+from api.schemas import (
+    MatchRequest,
+    MatchUpload,
+    RankVacanciesRequest,
+    RankVacanciesUpload,
+    ScreenRequest,
+    ScreenUpload,
+    VacancyRequest,
+    VacancyUpload,
+)
 from api.service import Service
 from matcher.config import Settings, get_settings
 from matcher.engine import Matcher
@@ -43,6 +54,9 @@ DESCRIPTION = """Skill matching against Kazakhstan's professional standard Q8810
   occupations, an SBSh level, covered and missing statements.
 * `POST /v1/vacancies/analyse`: a vacancy's occupation, level and required statements.
 * `POST /v1/screen` (header `X-API-Key`): rank up to N CVs against one vacancy, with reasons.
+* `POST /v1/screen/jobs` (header `X-API-Key`): a screening job of up to MATCHER_MAX_JOB_CVS CVs (202, progress,
+  the ranked rows as JSON, CSV or XLSX); the screening page is at `/screen`.
+* `POST /v1/rank-vacancies` (open): rank vacancies for one CV, with the same fit and reasons.
 * `GET /v1/occupations[/{clause or code}]?lang=kk|ru|en`: the occupation cards.
 
 Errors are `application/problem+json` with a machine-readable `code`. CV text is never stored or logged.
@@ -50,7 +64,7 @@ Errors are `application/problem+json` with a machine-readable `code`. CV text is
 
 # Request bodies read by the handlers themselves (JSON or multipart), declared through `openapi_extra`.
 _BODY_MODELS = (errors.Problem, MatchRequest, MatchUpload, VacancyRequest, VacancyUpload, ScreenRequest,
-                ScreenUpload)
+                ScreenUpload, RankVacanciesRequest, RankVacanciesUpload)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -72,6 +86,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app.state.jobs.close()
         app.state.service.close()
 
 
@@ -92,13 +107,16 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     app = FastAPI(title="kz-skill-matcher", version="1", description=DESCRIPTION, lifespan=_lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.service = Service(s, matcher)
+    app.state.jobs = JobStore(s)  # screening jobs (/v1/screen/jobs): bounded, in memory only
     errors.install(app)
-    for router in (match.router, screen.router, occupations.router, health.router):
+    for router in (match.router, screen.router, jobs.router, occupations.router, health.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     def limit_for(path: str) -> int:
-        return s.max_screen_bytes if path.rstrip("/") == "/v1/screen" else s.max_request_bytes
+        if path.rstrip("/") == "/v1/screen":
+            return s.max_screen_bytes
+        return s.max_job_bytes if path.rstrip("/") == "/v1/screen/jobs" else s.max_request_bytes
 
     def is_keyed(scope: Scope) -> bool:  # looked up per request: routes added after create_app count too
         path = str(scope.get("path", ""))
@@ -114,6 +132,12 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
 
     _offline_docs(app)
     if static_dir is not None and static_dir.is_dir():
+        screen_page = static_dir / "screen.html"
+
+        @app.get("/screen", include_in_schema=False)
+        async def screening_page() -> FileResponse:  # the employment centres' screening page
+            return FileResponse(screen_page, media_type="text/html; charset=utf-8")
+
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="static")
     else:
         logging.getLogger("matcher.api").info("no web page at %s: serving the API only", static_dir)

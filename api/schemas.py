@@ -203,3 +203,31 @@ def card(occ: Occupation, lang: Lang) -> OccupationCard:
 def occupation_list(std: Standard, lang: Lang) -> OccupationList:
     return OccupationList(lang=lang, standard=std.code, name=std.name.get(lang), translation_note=std.translation_note,
                           occupations=[summary(o, lang) for o in std.occupations])
+
+
+# --- vacancies ranked for one CV (POST /v1/rank-vacancies) ---------------------------------------------------
+
+
+class RankVacancy(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = Field(None, max_length=200, description="echoed back; default 'vacancy-<position>'")
+    text: str
+
+
+class RankVacanciesRequest(BaseModel):
+    """``POST /v1/rank-vacancies`` as JSON: one CV and the vacancies to rank for it (at most
+    ``MATCHER_MAX_RANK_VACANCIES``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    cv: str = Field(description="the CV text")
+    vacancies: list[RankVacancy] = Field(min_length=1, description="the vacancies to rank")
+
+
+class RankVacanciesUpload(BaseModel):
+    """``POST /v1/rank-vacancies`` as multipart/form-data: a ``cv`` part and one ``vacancies`` part per vacancy
+    (files or text); a vacancy file's name is its id."""
+
+    cv: bytes = Field(json_schema_extra={"format": "binary"})
+    vacancies: list[bytes] = Field(min_length=1, json_schema_extra={"items": {"type": "string", "format": "binary"}})

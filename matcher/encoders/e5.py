@@ -25,7 +25,15 @@ import numpy as np
 from matcher.config import Settings
 from matcher.encoders.base import _normalise
 from matcher.errors import EncoderError, RuntimeMissing
-from models.convert import ONNX_FILE, ONNX_INT8_FILE, ModelCacheError, ensure_model
+from models.convert import (
+    ONNX_FILE,
+    ONNX_INT8_FILE,
+    Adapter,
+    ModelCacheError,
+    bert_parameter,
+    ensure_model,
+    load_adapter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +312,7 @@ def import_onnxruntime():  # noqa: ANN201 - the module
 class _TorchRunner:
     """sentence-transformers (torch) on the safetensors checkpoint, fp32 or under bf16 autocast."""
 
-    def __init__(self, folder: Path, threads: int, bf16: bool):
+    def __init__(self, folder: Path, threads: int, bf16: bool, adapter: Adapter | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from sentence_transformers import SentenceTransformer
@@ -316,6 +324,13 @@ class _TorchRunner:
         self.torch, self.bf16 = torch, bf16
         self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self.model.eval()
+        if adapter is not None:  # merged into the fp32 weights: W + B A (the ONNX graph runs it beside them)
+            params = dict(self.model[0].auto_model.named_parameters())
+            with torch.no_grad():
+                for key, a in adapter.factors.items():
+                    if key.endswith(".A"):
+                        b = adapter.factors[key[:-2] + ".B"]
+                        params[bert_parameter(key)] += torch.from_numpy(b @ a)
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         torch = self.torch
@@ -337,9 +352,13 @@ class E5Encoder:
     ``matcher embed --verbose`` record them. ``one_shot``: see ``choose_runtime``.
     """
 
-    def __init__(self, settings: Settings, one_shot: bool = False):
+    def __init__(self, settings: Settings, one_shot: bool = False, adapter: str | None = None):
         if importlib.util.find_spec("tokenizers") is None:
             raise RuntimeMissing("the 'e5' tokenizer needs the tokenizers package")
+        try:
+            self.adapter = load_adapter(adapter) if adapter else None
+        except ModelCacheError as exc:
+            raise EncoderError(f"encoder 'e5' with adapter {adapter!r}: {exc}", "model_cache") from exc
         self.cpu = cpu_info()
         choice = choose_runtime(settings.e5_runtime, self.cpu.flags, installed_runtimes(), one_shot=one_shot)
         if choice.warning:
@@ -347,7 +366,7 @@ class E5Encoder:
         problems: list[str] = []
         for runtime in (choice.runtime, *choice.fallbacks):
             try:
-                folder, self._run = self._runner(settings, runtime)
+                folder, self._run = self._runner(settings, runtime, self.adapter)
             except ImportError as exc:  # not installed, or installed but broken (e.g. a wheel for another CPU)
                 problems.append(f"{runtime}: {exc}")
                 continue
@@ -365,14 +384,22 @@ class E5Encoder:
         # vector cache; the others (onnx-int8) get their own
         suffix = "" if AGREES_WITH_FP32.get(self.runtime) else \
             {"torch-bf16": "-bf16", "onnx-int8": "-int8"}.get(self.runtime, f"-{self.runtime}")
-        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}{suffix}"
+        tag = f"+{self.adapter.tag}" if self.adapter else ""
+        self.id = f"e5-{folder.name.removeprefix('multilingual-e5-small-')}{tag}{suffix}"
         self.batch, self.max_tokens, self.bucketing = settings.encode_batch, settings.e5_max_batch_tokens, \
             settings.e5_bucketing
 
     @staticmethod
-    def _runner(settings: Settings, runtime: str) -> tuple[Path, object]:
-        """(the verified model folder, the runner) for one runtime; ImportError if its packages do not load."""
+    def _runner(settings: Settings, runtime: str, adapter: Adapter | None = None) -> tuple[Path, object]:
+        """(the verified model folder, the runner) for one runtime; ImportError if its packages do not load.
+        With an adapter: its ONNX graph (an extra the converter adds to the folder on first use), or its factors
+        merged into torch's weights; there is no int8 graph of an adapted model."""
         onnx_file = {"onnx": ONNX_FILE, "onnx-int8": ONNX_INT8_FILE}.get(runtime)
+        if adapter is not None and runtime == "onnx-int8":
+            raise EncoderError("MATCHER_E5_RUNTIME=onnx-int8 has no adapted graph: use onnx or torch",
+                               "unknown_encoder")
+        if adapter is not None and onnx_file:
+            onnx_file = adapter.onnx_file.removeprefix("onnx/")
         if onnx_file:
             import_onnxruntime()  # before the model cache is touched: a missing runtime must not cost a conversion
         else:
@@ -386,7 +413,7 @@ class E5Encoder:
             raise EncoderError(f"encoder 'e5': {exc}", "model_cache") from exc
         if onnx_file:
             return folder, _OnnxRunner(folder, settings.threads, onnx_file)
-        return folder, _TorchRunner(folder, settings.threads, bf16=runtime == "torch-bf16")
+        return folder, _TorchRunner(folder, settings.threads, bf16=runtime == "torch-bf16", adapter=adapter)
 
     def describe_runtime(self) -> str:
         """One line for ``matcher embed --verbose``: runtime, reason, CPU and the flags the choice read."""

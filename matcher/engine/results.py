@@ -106,8 +106,9 @@ class ScreenedCV(BaseModel):
     required_covered: int
     required_total: int
     sbsh_level: int
-    in_scope: bool = True
+    in_scope: bool = Field(True, description="the CV describes work of this standard's occupations")
     reasons: list[str]
+    error: str | None = Field(None, description="'code: message' of a CV that could not be read or matched")
 
 
 class ScreenResult(BaseModel):
