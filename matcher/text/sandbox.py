@@ -323,8 +323,11 @@ class ParsePool:
         weakref.finalize(self, _close_hosts, self._all)
 
     def start(self) -> None:
-        """Start the hosts now (they take a fraction of a second each), so the first uploads do not wait."""
+        """Start the hosts now (they take a fraction of a second each), so the first uploads do not wait. Reopens
+        a closed pool: an app whose lifespan runs again in the same process (a restarted server, test clients)
+        parses again instead of failing every upload."""
         with self._lock:
+            self._closed = False
             while len(self._all) < self.size and not self._closed:
                 host = _Host()
                 self._all.add(host)

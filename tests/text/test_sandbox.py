@@ -162,3 +162,19 @@ def test_a_host_that_died_is_replaced() -> None:
         os.kill(pid, signal.SIGKILL)  # say, the kernel's OOM killer
         assert p.extract(cv_pdf()).kind == "pdf"  # a fresh host reads it
         assert p.host_pids() and p.host_pids() != [pid]
+
+
+def test_a_closed_pool_parses_again_after_start() -> None:
+    """An app's lifespan can run twice in one process (a restarted server, test clients): shutdown closes the pool,
+    the next startup must reopen it, not leave every PDF upload failing with a 500."""
+    pool = ParsePool(size=1)
+    pool.start()
+    want = pool.extract(cv_pdf()).text
+    pool.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.extract(cv_pdf())
+    pool.start()
+    try:
+        assert pool.extract(cv_pdf()).text == want
+    finally:
+        pool.close()
