@@ -275,6 +275,7 @@ class Claim(BaseModel):
     item: str
     lang: str
     source: str
+    split: str = "dev"
     statement_id: str
     evidence: str
     label: Literal["shown", "partly", "not_shown"] | None = None
@@ -286,7 +287,8 @@ CLAIM_VALUE = {"shown": 1.0, "partly": 0.5, "not_shown": 0.0}
 def claim_precision(claims: Sequence[Claim], resamples: int = 1000, seed: int = 20261126) -> dict:
     """Precision of the covered claims that carry a hand label (the quoted sentence shows the statement): strict
     (only "shown" counts) and lenient ("partly" counts half), with 95 % intervals over claims, overall and per
-    source and language; how many of the engine's claims were labelled at all."""
+    split, split and source, and language; how many of the engine's claims were labelled at all. Only the test
+    split's figure is held out: the dev labels were read while the coverage rules were chosen."""
     def summary(rows: list[Claim], group: str) -> dict:
         labelled = [c for c in rows if c.label is not None]
         out: dict = {"claims": len(rows), "labelled": len(labelled)}
@@ -304,7 +306,8 @@ def claim_precision(claims: Sequence[Claim], resamples: int = 1000, seed: int = 
 
     groups: dict[str, list[Claim]] = {}
     for c in claims:
-        groups.setdefault(c.source, []).append(c)
+        groups.setdefault(c.split, []).append(c)
+        groups.setdefault(f"{c.split}/{c.source}", []).append(c)
         groups.setdefault(c.lang, []).append(c)
     return {"overall": summary(list(claims), "overall"),
             "groups": {g: summary(v, g) for g, v in sorted(groups.items(), key=lambda kv: _order(kv[0]))}}

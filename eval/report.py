@@ -104,7 +104,8 @@ def headline(doc: dict) -> list[str]:
     claims = doc.get("claims", {})
     if claims.get("overall", {}).get("labelled"):
         lines.append("")
-        lines.append("covered claims of the best card, hand-checked (eval/data/claims_dev.jsonl, dev items): group | "
+        lines.append("covered claims of the best card, hand-checked (eval/data/claims_dev.jsonl, claims_test.jsonl): "
+                     "group | "
                      "claims | labelled | precision (shown) | precision (partly counts half)")
         for name, block in [("all", claims["overall"]), *claims["groups"].items()]:
             lines.append(f"| {name} | {block['claims']} | {block['labelled']} | "

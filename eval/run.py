@@ -24,7 +24,8 @@ from matcher.engine import Matcher, MatchResult, Scored
 from matcher.files import sha256_file, write_atomic
 from matcher.standard.curate import statements
 
-CLAIMS = locations.eval_data_dir() / "claims_dev.jsonl"  # hand labels of covered claims (dev items only)
+# hand labels of covered claims: dev items, and a held-out sample (every claim of 21 test items, drawn at random)
+CLAIMS = (locations.eval_data_dir() / "claims_dev.jsonl", locations.eval_data_dir() / "claims_test.jsonl")
 DEFAULT_DATASETS = tuple(locations.eval_data_dir() / f for f in ("dev.jsonl", "test.jsonl", "dev_real.jsonl",
                                                                   "test_real.jsonl"))
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
@@ -49,12 +50,11 @@ def engine_outcome(item: EvalItem, res: MatchResult | None, labels: Resolution, 
         fp=len(labels.covered & reported_missing), tn=len(labels.covered - reported_missing))
 
 
-def load_claim_labels(path: Path) -> dict[tuple[str, str, str], str]:
-    """(item, statement id, quoted evidence) -> "shown" / "partly" / "not_shown", from the hand-checked claims file
+def load_claim_labels(*paths: Path) -> dict[tuple[str, str, str], str]:
+    """(item, statement id, quoted evidence) -> "shown" / "partly" / "not_shown", from the hand-checked claims files
     (a claim the engine no longer makes, or quotes with other evidence, is simply not matched)."""
-    if not path.is_file():
-        return {}
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = [json.loads(x) for path in paths if path.is_file()
+            for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return {(r["item"], r["statement_id"], r["evidence"]): r["label"] for r in rows}
 
 
@@ -119,7 +119,7 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
     all_keys = {o.clause: {st.canonical for *_, st in o.walk()} for o in std.occupations}
     scope_rows: list[metrics.ScopeOutcome] = []
     claims: list[metrics.Claim] = []
-    claim_labels = load_claim_labels(CLAIMS)
+    claim_labels = load_claim_labels(*CLAIMS)
     all_items, all_scored = items, scored
     for it, sc in zip(items, scored, strict=True):
         lab = labels[it.id]
@@ -132,7 +132,7 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
         if it.out_of_domain:
             continue
         if res is not None and res.in_scope:
-            claims += [metrics.Claim(item=it.id, lang=it.lang, source=it.source, statement_id=c.id,
+            claims += [metrics.Claim(item=it.id, lang=it.lang, source=it.source, split=it.split, statement_id=c.id,
                                      evidence=c.evidence, label=claim_labels.get((it.id, c.id, c.evidence)))
                        for c in res.occupations[0].covered]
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)

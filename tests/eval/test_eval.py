@@ -186,3 +186,36 @@ def test_matcher_eval_on_a_slice_writes_every_file(tmp_path: Path, capsys: pytes
 def test_matcher_eval_refuses_unknown_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["eval", "--out", str(tmp_path), "--config", "cover_treshold=0.9"]) == 2
     assert "unknown setting" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, split", [("claims_dev.jsonl", "dev"), ("claims_test.jsonl", "test")])
+def test_hand_checked_claims_belong_to_their_split(name: str, split: str) -> None:
+    """Each hand-checked claim names an item of its own split (test labels never come from dev items, or the
+    held-out claim precision would not be held out), a statement of the standard, a label and its evidence."""
+    from eval.run import CLAIMS, load_claim_labels
+
+    data = REPO / "eval" / "data"
+    items = {it.id: it for f in ("dev.jsonl", "dev_real.jsonl", "test.jsonl", "test_real.jsonl")
+             for it in load_items(data / f)}
+    ids = {st.id for _, st in statements(standard.load(Settings()))}
+    rows = [json.loads(x) for x in (data / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(rows) >= 150
+    for r in rows:
+        it = items[r["item"]]
+        assert it.split == split and not it.out_of_domain, r["item"]
+        assert r["statement_id"] in ids and r["label"] in metrics.CLAIM_VALUE and r["evidence"].strip()
+    keys = {(r["item"], r["statement_id"], r["evidence"]) for r in rows}
+    assert len(keys) == len(rows)  # one label per claim
+    assert keys <= set(load_claim_labels(*CLAIMS))
+
+
+def test_claim_precision_is_reported_per_split() -> None:
+    claims = [metrics.Claim(item=f"i{n}", lang="ru", source="real", split=split, statement_id="s", evidence="e",
+                            label=label)
+              for n, (split, label) in enumerate([("dev", "shown"), ("dev", "not_shown"), ("test", "partly"),
+                                                  ("test", "not_shown"), ("test", None)])]
+    out = metrics.claim_precision(claims, resamples=50)
+    assert out["groups"]["dev"]["precision_strict"]["value"] == 0.5
+    assert out["groups"]["test"]["labelled"] == 2 and out["groups"]["test"]["claims"] == 3
+    assert out["groups"]["test"]["precision_strict"]["value"] == 0.0
+    assert out["groups"]["test/real"]["precision_lenient"]["value"] == 0.25
