@@ -30,13 +30,15 @@ from starlette.types import Scope
 from api import errors
 from api.jobs import JobStore
 from api.middleware import Admission, RequestContext
-from api.routes import health, jobs, match, occupations, screen
+from api.routes import checklist, health, jobs, match, occupations, report, screen
 from api.routes.deps import require_api_key
 from api.schemas import (
+    ChecklistRequest,
     MatchRequest,
     MatchUpload,
     RankVacanciesRequest,
     RankVacanciesUpload,
+    ReportRequest,
     ScreenRequest,
     ScreenUpload,
     VacancyRequest,
@@ -57,6 +59,8 @@ DESCRIPTION = """Skill matching against Kazakhstan's professional standard Q8810
 * `POST /v1/screen/jobs` (header `X-API-Key`): a screening job of up to MATCHER_MAX_JOB_CVS CVs (202, progress,
   the ranked rows as JSON, CSV or XLSX); the screening page is at `/screen`.
 * `POST /v1/rank-vacancies` (open): rank vacancies for one CV, with the same fit and reasons.
+* `POST /v1/checklist` (open): the statements a person ticks, no CV: the same result as `/v1/match`.
+* `POST /v1/report` (open): the body of `/v1/match` or `/v1/checklist`: a printable PDF report in `lang`.
 * `GET /v1/occupations[/{clause or code}]?lang=kk|ru|en`: the occupation cards.
 
 Errors are `application/problem+json` with a machine-readable `code`. CV text is never stored or logged.
@@ -64,7 +68,8 @@ Errors are `application/problem+json` with a machine-readable `code`. CV text is
 
 # Request bodies read by the handlers themselves (JSON or multipart), declared through `openapi_extra`.
 _BODY_MODELS = (errors.Problem, MatchRequest, MatchUpload, VacancyRequest, VacancyUpload, ScreenRequest,
-                ScreenUpload, RankVacanciesRequest, RankVacanciesUpload)
+                ScreenUpload, RankVacanciesRequest, RankVacanciesUpload, ChecklistRequest,
+                ReportRequest)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -109,7 +114,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     app.state.service = Service(s, matcher)
     app.state.jobs = JobStore(s)  # screening jobs (/v1/screen/jobs): bounded, in memory only
     errors.install(app)
-    for router in (match.router, screen.router, jobs.router, occupations.router, health.router):
+    for router in (match.router, checklist.router, report.router, screen.router, jobs.router, occupations.router,
+                   health.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
@@ -148,8 +154,10 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None,
     return app
 
 
-# The only files of the swagger-ui-bundle package the docs page loads (the package holds the whole Swagger UI).
+# The only files of the docs bundle the docs page loads: Swagger UI 5 (it renders OpenAPI 3.1, which FastAPI writes;
+# 4.x cannot), as the ``fastapi-offline`` package ships it (it also holds ReDoc and a favicon, which are not served).
 DOCS_FILES = {"swagger-ui-bundle.js": "text/javascript; charset=utf-8", "swagger-ui.css": "text/css; charset=utf-8"}
+_DOCS_PACKAGE = "fastapi_offline"
 
 # The docs page's own start-up script (a file, not inline: the page's CSP allows no inline script).
 _DOCS_INIT = """window.ui = SwaggerUIBundle({
@@ -163,6 +171,7 @@ _DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>kz-skill-matcher API</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/docs-static/swagger-ui.css">
@@ -177,12 +186,13 @@ _DOCS_PAGE = """<!doctype html>
 
 
 def _offline_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the files of the ``swagger-ui-bundle`` package (FastAPI's default page loads them
+    """Swagger UI 5 at /docs from the files of the ``fastapi-offline`` package (FastAPI's default page loads them
     from a CDN, which leaves /docs blank on an offline machine), and only the two the page needs."""
-    from fastapi.responses import FileResponse, HTMLResponse, Response
-    from swagger_ui_bundle import swagger_ui_path
+    from importlib.resources import files
 
-    folder = Path(swagger_ui_path)
+    from fastapi.responses import FileResponse, HTMLResponse, Response
+
+    folder = Path(str(files(_DOCS_PACKAGE) / "static"))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

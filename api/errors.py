@@ -28,6 +28,8 @@ STATUS: dict[str, int] = {
     "empty": 422,
     "binary": 422,
     "no_words": 422,
+    "unknown_statement": 422,  # /v1/checklist: an id that is not a statement of the standard
+    "unknown_occupation": 422,  # /v1/checklist: a clause that is not one of its cards
     "encoding": 422,
     "pdf_encrypted": 422,
     "pdf_corrupt": 422,
@@ -79,9 +81,11 @@ class Problem(BaseModel):
     detail: str = Field(description="what went wrong, for a person")
     code: str = Field(description="machine-readable: a document error code (matcher/text/documents.py) or one of "
                                   "no_words, validation, invalid_json, invalid_multipart, bad_request, "
-                                  "unsupported_media_type, too_many_segments, too_many_cvs, no_readable_cvs, "
-                                  "unauthorized, screen_disabled, request_timeout, rate_limited, busy, not_ready, "
-                                  "not_found, method_not_allowed, internal_error")
+                                  "unsupported_media_type, too_many_segments, too_many_cvs, too_many_vacancies, "
+                                  "no_readable_cvs, unknown_statement, unknown_occupation, unauthorized, "
+                                  "screen_disabled, request_timeout, rate_limited, busy, not_ready, "
+                                  "report_unavailable, not_found, job_not_found, job_not_done, method_not_allowed, "
+                                  "internal_error")
 
 
 class ApiError(Exception):

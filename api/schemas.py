@@ -21,8 +21,11 @@ class MatchOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     kind: Kind = Field("cv", description="'cv' (a job seeker's CV) or 'vacancy'")
-    lang: Lang | None = Field(None, description="the reader's language, a hint only: results carry kk, ru and en")
+    lang: Lang | None = Field(None, description="selects the language of every text field; default all three")
     top: int = Field(3, ge=1, le=10, description="how many occupations to return")
+    detail: Literal["full", "summary"] = Field("full", description="'summary': ids, scores and texts in one "
+                                               "language (lang; default the text's language), at most a few "
+                                               "tens of KB")
 
 
 class MatchRequest(MatchOptions):
@@ -231,3 +234,42 @@ class RankVacanciesUpload(BaseModel):
 
     cv: bytes = Field(json_schema_extra={"format": "binary"})
     vacancies: list[bytes] = Field(min_length=1, json_schema_extra={"items": {"type": "string", "format": "binary"}})
+
+
+# --- the checklist (POST /v1/checklist) ----------------------------------------------------------------------
+
+
+class ChecklistRequest(BaseModel):
+    """``POST /v1/checklist``: the statements a person ticks (their ids, as ``/v1/occupations/{clause}`` lists
+    them); the answer is the result of ``/v1/match``, computed from the ticks alone (``kind: "checklist"``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    statements: list[str] = Field(max_length=2000, description="ticked statement ids, e.g. "
+                                  "'Q88100061/13/LF1/S1/A1' (at most the number of statements in the standard)")
+    clause: int | None = Field(None, description="the card the person ticks on: it comes first in the answer")
+    top: int = Field(3, ge=1, le=10, description="how many occupations to return")
+    lang: Lang | None = Field(None, description="texts in this language only (default: kk, ru and en)")
+    detail: Literal["full", "summary"] = Field("full", description="'summary': ids, scores and texts in one "
+                                               "language (lang, default kk)")
+
+
+# --- the printable report (POST /v1/report) ------------------------------------------------------------------
+
+
+class ReportRequest(BaseModel):
+    """``POST /v1/report`` as JSON: a CV or vacancy ``text`` as for ``/v1/match``, or the ticked ``statements``
+    (and optional ``clause``) as for ``/v1/checklist``. The answer is a PDF in ``lang``. As a form it takes the
+    fields of ``/v1/match`` (``MatchUpload``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str | None = Field(None, description="the CV or vacancy text (Kazakh, Russian or English)")
+    statements: list[str] | None = Field(None, max_length=2000, description="instead of a text: the ticked "
+                                         "statement ids (as for /v1/checklist)")
+    clause: int | None = Field(None, description="with statements: the card the person ticks on")
+    kind: Kind = Field("cv", description="with text: 'cv' or 'vacancy'")
+    lang: Lang | None = Field(None, description="the report's language (default: the text's language; Kazakh for "
+                              "ticked statements)")
+    top: int = Field(3, ge=1, le=10, description="how many occupations the match considers (the report names the "
+                     "best and lists the others)")

@@ -71,7 +71,7 @@ class RuntimeMissing(EncoderError):
 
 # every code an error of this tree can carry (tests check each against the CLI and API tables)
 CODES: dict[type[MatcherError], tuple[str, ...]] = {
-    InputError: ("empty", "binary", "no_words"),
+    InputError: ("empty", "binary", "no_words", "unknown_statement", "unknown_occupation"),
     DocumentError: ("empty", "too_large", "binary", "encoding", "pdf_encrypted", "pdf_corrupt", "pdf_no_text",
                     "pdf_too_many_pages", "docx_corrupt", "docx_too_large", "too_long", "timeout",
                     "unsupported_type"),

@@ -3,15 +3,22 @@
 Both are open (no key), so each request's cost is bounded before the encoder sees it: at most
 ``open_max_chars`` characters and ``open_max_segments`` segments (413), charged to the client's budget of
 characters a minute (429 ``rate_limited``; ``api.limits``).
+
+``/v1/match`` answers in all three languages by default (every text a ``{kk, ru, en}`` object), in one language
+with ``lang`` (every text a string), or as the compact summary with ``detail=summary``
+(``matcher.engine.views``); its OpenAPI answer schema lists the three shapes.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+import copy
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.errors import ApiError, problems
 from api.inputs import body_kind, clean_text, options, parse_json, parse_multipart, part_text, validate
@@ -21,6 +28,7 @@ from api.schemas import MatchOptions, MatchRequest, MatchUpload, VacancyOptions,
 from api.service import Service
 from matcher.engine import Matcher, MatchResult, vacancy
 from matcher.engine.vacancy import VacancyAnalysis
+from matcher.engine.views import MatchSummary, render
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
@@ -60,19 +68,67 @@ async def read_text(request: Request, svc: Service, json_model: type[MatchReques
     return (await part_text(upload, svc)).text, opts
 
 
-@router.post("/match", response_model=MatchResult, responses=_ERRORS,
-             openapi_extra=body_spec(MatchRequest, MatchUpload),
-             summary="Match a CV or vacancy: occupations, SBSh level, covered and missing statements")
+def _is_text_schema(schema: dict[str, Any]) -> bool:
+    return set(schema.get("properties", {})) == {"kk", "ru", "en"}
+
+
+def one_language_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of ``views.localise(model, lang)``: the model's schema inlined, with every ``{kk, ru, en}``
+    text object (``Text``) a string."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                target = defs[ref.removeprefix("#/$defs/")]
+                rest = {k: inline(v) for k, v in node.items() if k != "$ref"}
+                return {**rest, "type": "string"} if _is_text_schema(target) else {**inline(target), **rest}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    out = inline(schema)
+    out["title"] = f"{model.__name__} in one language"
+    return out
+
+
+@lru_cache(maxsize=1)
+def _match_answers() -> dict[str, Any]:
+    """The answer of /v1/match in one language (``lang``): listed beside MatchResult and MatchSummary."""
+    return {"responses": {"200": {"description": "all three languages (no lang); one language (lang); or the "
+                                  "summary (detail=summary)", "content": {"application/json": {"schema": {
+                                      "anyOf": [one_language_schema(MatchResult)]}}}}}}
+
+
+def answer_spec() -> dict[str, Any]:
+    """The ``openapi_extra`` part of an endpoint that answers as /v1/match does (``render``: all languages, one
+    language or the summary); with ``response_model=MatchResult | MatchSummary`` the answer lists all three shapes
+    (``/v1/checklist`` can use it too)."""
+    return copy.deepcopy(_match_answers())
+
+
+def _match_spec() -> dict[str, Any]:
+    return copy.deepcopy(body_spec(MatchRequest, MatchUpload)) | answer_spec()
+
+
+@router.post("/match", response_model=MatchResult | MatchSummary, responses=_ERRORS, openapi_extra=_match_spec(),
+             summary="Match a CV or vacancy: occupations, SBSh level, covered and missing statements, learning "
+                     "plan, career moves")
 async def match(request: Request, svc: Annotated[Service, Depends(service)]) -> Response:
-    """The same result as `matcher match --json`. Send JSON `{"text", "kind"?, "lang"?, "top"?}`, or a form with
-    a `file` (.txt, .pdf or .docx, recognised by content) and optional `kind`, `top`, `lang` fields."""
+    """The same result as `matcher match --json`. Send JSON `{"text", "kind"?, "lang"?, "top"?, "detail"?}`, or a
+    form with a `file` (.txt, .pdf or .docx, recognised by content) and optional `kind`, `top`, `lang`, `detail`
+    fields. Without `lang` every text is a `{kk, ru, en}` object; with `lang` it is a string in that language;
+    `detail=summary` gives the compact summary (in `lang`, default the text's language)."""
     m = svc.require_matcher()
     text, opts = await read_text(request, svc, MatchRequest, MatchOptions)
     await check_cost(request, svc, m, text)
 
     def run() -> tuple[int, str]:  # serialised in the worker thread too: the answer can be a few hundred KB
         result = m.match(text, opts.kind, opts.top)
-        return result.occupations[0].clause, result.model_dump_json()
+        return result.occupations[0].clause, render(result, opts.lang, opts.detail)
 
     request.state.occupation, body = await svc.run_matching(run)
     return Response(body, media_type="application/json")

@@ -1,9 +1,14 @@
 /* Skill matcher page: plain JavaScript, no framework, no network access beyond this server.
  *
- * Flow: the person pastes a text or picks a file -> POST v1/match (JSON or multipart) -> the MatchResult is kept in
- * memory and rendered. The result carries every statement in kk/ru/en, so switching the language re-renders it
- * without a new request. Nothing is stored except the chosen UI language (localStorage).
- * All text from the server or the CV is inserted with textContent, never as HTML.
+ * Flows: (1) the person pastes a text or picks a file -> POST v1/match (JSON or multipart, with "lang": the page's
+ * language) -> the MatchResult is kept in memory and rendered: occupations, covered statements (and, for typed
+ * text, the text itself with the covering sentences marked from covered[].start/end), the learning plan and the
+ * career moves. (2) Checklist: the person picks a card (GET v1/occupations, v1/occupations/{clause}) or starts from
+ * the best match and ticks statements -> POST v1/checklist (debounced) -> the same rendering. (3) "Download report":
+ * the same body to POST v1/report -> a PDF saved as a file.
+ * A result in one language (plain strings) is asked for again when the language changes; a result in all three
+ * ({kk, ru, en} objects, an older server) is only re-rendered. Nothing is stored except the chosen UI language
+ * (localStorage). All text from the server or the CV is inserted with textContent, never as HTML.
  */
 (function () {
   "use strict";
@@ -13,6 +18,8 @@
   var MAX_BYTES = 5 * 1024 * 1024; // the server's DocumentLimits.max_bytes; the server checks again
   var FILE_TYPES = /\.(pdf|docx|txt)$/i;
   var COVERED_PREVIEW = 6; // covered statements shown before "show all"
+  var PLAN_PREVIEW = 8; // learning plan items shown before "show all"
+  var CHECKLIST_DEBOUNCE_MS = 600; // ticks within this pause make one request
   var REQUEST_TIMEOUT_MS = 120000;
 
   // --- UI strings --------------------------------------------------------------------------------------------
@@ -88,7 +95,8 @@
         rate_limited: "Too many requests from your address. Please wait a little and try again.",
         request_timeout: "The file took too long to arrive. Check your connection and try again.",
       },
-      resultsTitle: { cv: "Closest occupations", vacancy: "Occupations this vacancy matches" },
+      resultsTitle: { cv: "Closest occupations", vacancy: "Occupations this vacancy matches",
+        checklist: "Occupations your ticks match" },
       outOfScopeTitle: {
         cv: "No occupation of this standard fits your text",
         vacancy: "No occupation of this standard fits this vacancy",
@@ -147,12 +155,51 @@
       additional: "additional",
       skill: "Skill {n}",
       kinds: { ability: "Ability", knowledge: "Knowledge" },
-      nextTitle: "Next level",
-      nextIntro: "The occupation one step up in this career path.",
-      nextAdds: "New requirements: {n}",
-      nextSummary: "Show the new requirements ({n})",
-      nextLevels: "SBSh level: {range}",
-      noNext: "This is the highest level of this career path in the standard.",
+      modeLabel: "How to start",
+      modeCv: "From my CV or a vacancy",
+      modeChecklist: "Tick what I can do",
+      clTitle: "Tick what you can do",
+      clIntro: "No CV needed: choose an occupation card and tick the skills and knowledge you have. The " +
+        "occupation, the level and the learning plan follow from your ticks.",
+      clCardLabel: "Occupation card",
+      clChoose: "Choose a card…",
+      clFromBest: "Start from my best match",
+      clFromBestHint: "Ticks the occupation found for your CV and the requirements it covers; you can correct them.",
+      clTicked: "Ticked: {n}",
+      clClear: "Clear all ticks",
+      clLoading: "Loading the card…",
+      clUpdating: "Updating the result…",
+      clUpdated: "Updated: {name}, SBSh level {level}.",
+      clEmpty: "Tick at least one requirement to see your occupation, level and plan.",
+      clCount: "{n} of {total} ticked",
+      correctBtn: "Correct it with the checklist",
+      reportBtn: "Download report (PDF)",
+      reportBusy: "Preparing the report…",
+      reportName: "skill-report",
+      errReport: "The report could not be made.",
+      summaryTicks: "Requirements ticked: {n}",
+      evidenceTicked: "You ticked it in the checklist.",
+      ctxTitle: "Your text, with the evidence marked",
+      ctxIntro: "Marked sentences show requirements of this occupation. Point at a marked sentence, or reach it " +
+        "with the Tab key, to see which.",
+      ctxSupports: "This sentence shows:",
+      ctxShow: "Show in my text",
+      ctxFile: "For an uploaded file the evidence is shown as the quotes above. To see it marked in your text, " +
+        "paste the text instead.",
+      planIntro: "Your learning plan: the requirements your CV does not show yet, the most useful first, grouped " +
+        "by labour function and skill; mandatory functions first.",
+      planRank: "No. {n}",
+      planShowAll: "Show the whole plan ({n})",
+      planShowTop: "Show only the first {n}",
+      movesTitle: "Career moves",
+      movesIntro: "Where this occupation leads and where people come from, with what you would still need to learn.",
+      moveKinds: { up: "One level up", lateral: "Same level, another field", feeder: "Where people come from" },
+      moveLevels: "SBSh level: {range}",
+      moveGap: "You cover {covered} of {total} requirements · to learn: {missing}",
+      moveGapShort: "To learn: {missing}",
+      moveTop: "The most important to learn ({n})",
+      moveDone: "You already cover every requirement of this card.",
+      moveNone: "The standard links this card to no other occupation.",
     },
 
     ru: {
@@ -226,7 +273,8 @@
         rate_limited: "С вашего адреса пришло слишком много запросов. Подождите немного и попробуйте снова.",
         request_timeout: "Файл передавался слишком долго. Проверьте подключение и попробуйте ещё раз.",
       },
-      resultsTitle: { cv: "Наиболее подходящие профессии", vacancy: "Профессии, которым соответствует вакансия" },
+      resultsTitle: { cv: "Наиболее подходящие профессии", vacancy: "Профессии, которым соответствует вакансия",
+        checklist: "Профессии по вашим отметкам" },
       outOfScopeTitle: {
         cv: "Ни одна профессия этого стандарта не подходит к вашему тексту",
         vacancy: "Ни одна профессия этого стандарта не подходит к этой вакансии",
@@ -285,12 +333,53 @@
       additional: "дополнительная",
       skill: "Навык {n}",
       kinds: { ability: "Умение", knowledge: "Знание" },
-      nextTitle: "Следующий уровень",
-      nextIntro: "Профессия на ступень выше в этой карьерной линии.",
-      nextAdds: "Новых требований: {n}",
-      nextSummary: "Показать новые требования ({n})",
-      nextLevels: "Уровень ОРК: {range}",
-      noNext: "Это высший уровень этой карьерной линии в стандарте.",
+      modeLabel: "С чего начать",
+      modeCv: "По резюме или вакансии",
+      modeChecklist: "Отметить, что я умею",
+      clTitle: "Отметьте, что вы умеете",
+      clIntro: "Резюме не нужно: выберите карточку профессии и отметьте умения и знания, которые у вас есть. " +
+        "Профессия, уровень и план обучения обновятся по вашим отметкам.",
+      clCardLabel: "Карточка профессии",
+      clChoose: "Выберите карточку…",
+      clFromBest: "Начать с лучшего совпадения",
+      clFromBestHint: "Отметит профессию, найденную по вашему резюме, и охваченные им требования; их можно " +
+        "исправить.",
+      clTicked: "Отмечено: {n}",
+      clClear: "Снять все отметки",
+      clLoading: "Загружаем карточку…",
+      clUpdating: "Обновляем результат…",
+      clUpdated: "Обновлено: {name}, уровень ОРК {level}.",
+      clEmpty: "Отметьте хотя бы одно требование, чтобы увидеть профессию, уровень и план.",
+      clCount: "отмечено {n} из {total}",
+      correctBtn: "Исправить по списку",
+      reportBtn: "Скачать отчёт (PDF)",
+      reportBusy: "Готовим отчёт…",
+      reportName: "otchet-o-navykah",
+      errReport: "Не удалось подготовить отчёт.",
+      summaryTicks: "Отмечено требований: {n}",
+      evidenceTicked: "Вы отметили это в списке.",
+      ctxTitle: "Ваш текст с отмеченными подтверждениями",
+      ctxIntro: "Отмеченные фразы подтверждают требования этой профессии. Наведите указатель на фразу или " +
+        "перейдите к ней клавишей Tab, чтобы увидеть, какие.",
+      ctxSupports: "Эта фраза подтверждает:",
+      ctxShow: "Показать в тексте",
+      ctxFile: "Для загруженного файла подтверждения показаны цитатами выше. Чтобы увидеть их отмеченными в " +
+        "тексте, вставьте текст вместо файла.",
+      planIntro: "Ваш план обучения: требования, которых пока не видно в резюме, самые полезные — первыми; по " +
+        "трудовым функциям и навыкам, сначала обязательные функции.",
+      planRank: "№ {n}",
+      planShowAll: "Показать весь план ({n})",
+      planShowTop: "Показать только первые {n}",
+      movesTitle: "Карьерные шаги",
+      movesIntro: "Куда ведёт эта профессия и откуда в неё приходят — с тем, что ещё нужно изучить.",
+      moveKinds: { up: "На уровень выше", lateral: "Тот же уровень, другое направление",
+        feeder: "Откуда приходят в эту профессию" },
+      moveLevels: "Уровень ОРК: {range}",
+      moveGap: "Вы охватываете {covered} из {total} требований · изучить: {missing}",
+      moveGapShort: "Изучить: {missing}",
+      moveTop: "Самое важное для изучения ({n})",
+      moveDone: "Вы уже охватываете все требования этой карточки.",
+      moveNone: "Стандарт не связывает эту карточку с другими профессиями.",
     },
 
     kk: {
@@ -364,7 +453,8 @@
         rate_limited: "Сіздің мекенжайыңыздан сұраныстар тым көп. Сәл күтіп, қайталап көріңіз.",
         request_timeout: "Файл тым ұзақ жіберілді. Байланысты тексеріп, қайталап көріңіз.",
       },
-      resultsTitle: { cv: "Ең жақын кәсіптер", vacancy: "Бос орын сәйкес келетін кәсіптер" },
+      resultsTitle: { cv: "Ең жақын кәсіптер", vacancy: "Бос орын сәйкес келетін кәсіптер",
+        checklist: "Белгілеріңізге сәйкес кәсіптер" },
       outOfScopeTitle: {
         cv: "Мәтініңізге бұл стандарттың бірде-бір кәсібі сәйкес келмейді",
         vacancy: "Бұл бос орынға стандарттың бірде-бір кәсібі сәйкес келмейді",
@@ -424,12 +514,52 @@
       additional: "қосымша",
       skill: "Дағды {n}",
       kinds: { ability: "Машық", knowledge: "Білім" },
-      nextTitle: "Келесі деңгей",
-      nextIntro: "Осы мансап жолындағы бір саты жоғары кәсіп.",
-      nextAdds: "Жаңа талаптар: {n}",
-      nextSummary: "Жаңа талаптарды көрсету ({n})",
-      nextLevels: "СБШ деңгейі: {range}",
-      noNext: "Бұл — стандарттағы осы мансап жолының ең жоғары деңгейі.",
+      modeLabel: "Неден бастау керек",
+      modeCv: "Түйіндеме немесе бос орын бойынша",
+      modeChecklist: "Білетінімді белгілеу",
+      clTitle: "Не істей алатыныңызды белгілеңіз",
+      clIntro: "Түйіндеме қажет емес: кәсіп карточкасын таңдап, өзіңізде бар машықтар мен білімдерді " +
+        "белгілеңіз. Кәсіп, деңгей және оқу жоспары белгілеріңізге қарай жаңарады.",
+      clCardLabel: "Кәсіп карточкасы",
+      clChoose: "Карточканы таңдаңыз…",
+      clFromBest: "Ең жақсы сәйкестіктен бастау",
+      clFromBestHint: "Түйіндемеңіз бойынша табылған кәсіп пен ол қамтыған талаптар белгіленеді; оларды түзетуге " +
+        "болады.",
+      clTicked: "Белгіленгені: {n}",
+      clClear: "Барлық белгіні алып тастау",
+      clLoading: "Карточка жүктеліп жатыр…",
+      clUpdating: "Нәтиже жаңартылып жатыр…",
+      clUpdated: "Жаңартылды: {name}, СБШ деңгейі {level}.",
+      clEmpty: "Кәсіпті, деңгейді және жоспарды көру үшін кемінде бір талапты белгілеңіз.",
+      clCount: "{total} ішінен {n} белгіленді",
+      correctBtn: "Тізім арқылы түзету",
+      reportBtn: "Есепті жүктеп алу (PDF)",
+      reportBusy: "Есеп дайындалып жатыр…",
+      reportName: "dagdylar-esebi",
+      errReport: "Есепті жасау мүмкін болмады.",
+      summaryTicks: "Белгіленген талаптар: {n}",
+      evidenceTicked: "Сіз мұны тізімде белгіледіңіз.",
+      ctxTitle: "Мәтініңіз, дәлелдері белгіленген",
+      ctxIntro: "Белгіленген сөйлемдер осы кәсіптің талаптарын көрсетеді. Қайсысын екенін көру үшін сөйлемге " +
+        "меңзерді апарыңыз немесе оған Tab пернесімен өтіңіз.",
+      ctxSupports: "Бұл сөйлем көрсетеді:",
+      ctxShow: "Мәтінде көрсету",
+      ctxFile: "Жүктелген файл үшін дәлелдер жоғарыда үзінді ретінде көрсетілген. Оларды мәтін ішінде белгіленген " +
+        "күйде көру үшін файлдың орнына мәтінді қойыңыз.",
+      planIntro: "Оқу жоспарыңыз: түйіндемеңізде әлі көрінбейтін талаптар, ең пайдалысы бірінші; еңбек " +
+        "функциялары мен дағдылар бойынша, алдымен міндетті функциялар.",
+      planRank: "№ {n}",
+      planShowAll: "Бүкіл жоспарды көрсету ({n})",
+      planShowTop: "Тек алғашқы {n} талапты көрсету",
+      movesTitle: "Мансаптық қадамдар",
+      movesIntro: "Бұл кәсіп қайда апарады және оған қайдан келеді — әлі не үйрену керегімен бірге.",
+      moveKinds: { up: "Бір деңгей жоғары", lateral: "Сол деңгей, басқа бағыт", feeder: "Бұл кәсіпке қайдан келеді" },
+      moveLevels: "СБШ деңгейі: {range}",
+      moveGap: "Қамтығаныңыз: {covered} / {total} талап · үйренуге: {missing}",
+      moveGapShort: "Үйренуге: {missing}",
+      moveTop: "Ең маңыздылары ({n})",
+      moveDone: "Сіз бұл карточканың барлық талаптарын қамтисыз.",
+      moveNone: "Стандарт бұл карточканы басқа кәсіптермен байланыстырмайды.",
     },
   };
 
@@ -439,8 +569,23 @@
     file: null, // File chosen by the input or by drag-and-drop
     busy: false,
     result: null, // the last MatchResult (JSON)
+    source: null, // what it was made from: {type: "text"|"file"|"checklist", ...} (see requestInit)
+    resultLang: null, // the language of its texts when the server localised it (plain strings); null: all three
+    lastMatch: null, // the last in-scope result of a CV or vacancy (the checklist can start from it)
+    seq: 0, // the number of the latest request: an older answer is dropped
     selected: null, // clause of the occupation whose details are shown
     showAllCovered: false,
+    showAllPlan: false,
+    reportBusy: false,
+    mode: "cv", // "cv" (text or file) or "checklist"
+    checklist: {
+      ticks: Object.create(null), // statement id -> true
+      clause: null, // the card shown for ticking
+      list: {}, // lang -> the cards' summaries (GET v1/occupations)
+      cards: {}, // "clause:lang" -> the card (GET v1/occupations/{clause})
+      timer: null,
+      pending: false,
+    },
   };
 
   var els = {};
@@ -620,7 +765,7 @@
     renderFile();
     if (els.status.dataset.key) els.status.textContent = t(els.status.dataset.key);
     if (els.errorBox.dataset.message) renderError(JSON.parse(els.errorBox.dataset.message));
-    if (state.result) renderResults(false);
+    relocalise();
   }
 
   // --- service readiness -------------------------------------------------------------------------------------
@@ -764,7 +909,51 @@
     window.addEventListener("drop", function (e) { if (hasFiles(e)) e.preventDefault(); });
   }
 
-  // --- request -----------------------------------------------------------------------------------------------
+  // --- requests ----------------------------------------------------------------------------------------------
+  // A source is what a result was made from: {type: "text", text, kind, top}, {type: "file", file, kind, top} or
+  // {type: "checklist", statements, clause, top}. The same source gives the body of /v1/match (or /v1/checklist)
+  // and of /v1/report, in any language.
+  function endpointOf(source) {
+    return source.type === "checklist" ? "v1/checklist" : "v1/match";
+  }
+
+  function requestInit(source, lang) {
+    var init = { method: "POST", headers: { Accept: "application/json, application/problem+json, application/pdf" } };
+    if (source.type === "file") {
+      var fd = new FormData();
+      fd.append("file", source.file, source.file.name);
+      fd.append("kind", source.kind);
+      fd.append("top", String(source.top));
+      fd.append("lang", lang);
+      init.body = fd;
+      return init;
+    }
+    init.headers["Content-Type"] = "application/json";
+    var body = source.type === "checklist"
+      ? { statements: source.statements, top: source.top, lang: lang }
+      : { text: source.text, kind: source.kind, top: source.top, lang: lang };
+    if (source.type === "checklist" && source.clause != null) body.clause = source.clause;
+    init.body = JSON.stringify(body);
+    return init;
+  }
+
+  /** fetch with a timeout; resolves with the Response, rejects with {key} for the page's own messages. */
+  function send(url, init) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = null;
+    if (controller) {
+      init.signal = controller.signal;
+      timer = window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    }
+    return fetch(url, init).then(function (resp) {
+      if (timer) window.clearTimeout(timer);
+      return resp;
+    }, function (err) {
+      if (timer) window.clearTimeout(timer);
+      throw { key: err && err.name === "AbortError" ? "errTimeout" : "errNetwork" };
+    });
+  }
+
   function setBusy(busy) {
     state.busy = busy;
     renderBusy();
@@ -775,7 +964,7 @@
     els.submit.setAttribute("aria-busy", state.busy ? "true" : "false");
     els.submitLabel.textContent = t(state.busy ? "submitBusy" : "submit");
     els.form.setAttribute("aria-busy", state.busy ? "true" : "false");
-    els.results.setAttribute("aria-busy", state.busy ? "true" : "false");
+    els.results.setAttribute("aria-busy", state.busy || state.checklist.pending ? "true" : "false");
   }
 
   function selectedKind() {
@@ -793,51 +982,85 @@
       els.text.focus();
       return;
     }
-    var kind = selectedKind();
     var top = parseInt(els.top.value, 10) || 3;
-    var init = { method: "POST", headers: { Accept: "application/json, application/problem+json" } };
-    if (state.file) {
-      var fd = new FormData();
-      fd.append("file", state.file, state.file.name);
-      fd.append("kind", kind);
-      fd.append("top", String(top));
-      fd.append("lang", state.lang);
-      init.body = fd;
+    var source = state.file ? { type: "file", file: state.file, kind: selectedKind(), top: top }
+      : { type: "text", text: text, kind: selectedKind(), top: top };
+    runMatch(source, { fresh: true });
+  }
+
+  /** POST the source to /v1/match (or /v1/checklist) in the page's language and show the answer.
+   *  opts.fresh: a new result (select the best card, focus the result); otherwise the same one again (a new
+   *  language, new ticks): the selected card and the focus stay. */
+  function runMatch(source, opts) {
+    var seq = ++state.seq;
+    var lang = state.lang;
+    var checklist = source.type === "checklist";
+    state.checklist.pending = false;
+    state.busy = false;
+    if (checklist) {
+      state.checklist.pending = true;
+      renderBusy();
+      setChecklistStatus("clUpdating");
     } else {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify({ text: text, kind: kind, lang: state.lang, top: top });
+      setBusy(true);
     }
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = null;
-    if (controller) {
-      init.signal = controller.signal;
-      timer = window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    }
-    setBusy(true);
-    fetch("v1/match", init)
-      .then(handleResponse, function (err) {
-        showError({ key: err && err.name === "AbortError" ? "errTimeout" : "errNetwork" });
+    return send(endpointOf(source), requestInit(source, lang))
+      .then(function (resp) {
+        if (seq !== state.seq) return null; // a newer request has been sent meanwhile
+        if (!resp.ok) return handleProblem(resp);
+        return resp.json().then(function (data) {
+          if (seq !== state.seq) return;
+          if (!data || !Array.isArray(data.occupations)) throw new Error("bad result");
+          clearError();
+          showResult(data, source, lang, opts.fresh);
+          if (checklist) announceChecklist();
+        });
       })
       .catch(function (err) {
+        if (seq !== state.seq) return;
+        if (err && err.key) {
+          showError(err);
+          return;
+        }
         console.error(err); // eslint-disable-line no-console
         showError({ key: "errBadResponse" });
       })
       .then(function () {
-        if (timer) window.clearTimeout(timer);
-        setBusy(false);
+        if (seq !== state.seq) return; // the newer request ends the busy state
+        if (checklist) {
+          state.checklist.pending = false;
+          renderBusy();
+          if (els.clStatus.dataset.key === "clUpdating") setChecklistStatus(null);
+        } else {
+          setBusy(false);
+        }
       });
   }
 
-  function handleResponse(resp) {
-    if (resp.ok) {
-      return resp.json().then(function (data) {
-        if (!data || !Array.isArray(data.occupations)) throw new Error("bad result");
-        state.result = data;
-        state.selected = data.occupations.length ? data.occupations[0].clause : null;
-        state.showAllCovered = false;
-        renderResults(true);
-      });
+  function showResult(data, source, lang, fresh) {
+    var keep = !fresh && state.selected != null && data.occupations.some(function (o) {
+      return o.clause === state.selected;
+    });
+    state.result = data;
+    state.source = source;
+    state.resultLang = isLocalised(data) ? lang : null;
+    if (source.type !== "checklist" && data.in_scope !== false) state.lastMatch = { result: data, source: source };
+    if (!keep) {
+      state.selected = data.occupations.length ? data.occupations[0].clause : null;
+      state.showAllCovered = false;
+      state.showAllPlan = false;
     }
+    renderResults(fresh);
+    renderChecklistTools();
+  }
+
+  /** true when the server answered in one language (plain strings, ``lang`` honoured), false for {kk, ru, en}. */
+  function isLocalised(data) {
+    var occ = data.occupations && data.occupations[0];
+    return !!occ && typeof occ.name === "string";
+  }
+
+  function handleProblem(resp) {
     return resp.text().then(function (body) {
       var problem = null;
       try {
@@ -862,7 +1085,51 @@
     });
   }
 
+  // --- the report (PDF) --------------------------------------------------------------------------------------
+  function downloadReport() {
+    if (!state.source || state.reportBusy) return;
+    state.reportBusy = true;
+    renderReportButton();
+    var lang = state.lang;
+    var occ = currentOccupation();
+    send("v1/report", requestInit(state.source, lang))
+      .then(function (resp) {
+        if (!resp.ok) return handleProblem(resp);
+        var type = (resp.headers.get("Content-Type") || "").split(";")[0].trim().toLowerCase();
+        if (type !== "application/pdf") throw { key: "errReport" };
+        return resp.blob().then(function (blob) {
+          var url = URL.createObjectURL(blob);
+          var a = el("a", { href: url, download: t("reportName") + "-" + (occ ? occ.clause : "q88100061") + "-" +
+            lang + ".pdf", hidden: true });
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+        });
+      })
+      .catch(function (err) {
+        if (!(err && err.key)) console.error(err); // eslint-disable-line no-console
+        showError(err && err.key ? err : { key: "errReport" });
+      })
+      .then(function () {
+        state.reportBusy = false;
+        renderReportButton();
+      });
+  }
+
+  function renderReportButton() {
+    var b = document.getElementById("report-btn");
+    if (!b) return;
+    b.disabled = state.reportBusy;
+    b.setAttribute("aria-busy", state.reportBusy ? "true" : "false");
+    b.querySelector(".btn-label").textContent = t(state.reportBusy ? "reportBusy" : "reportBtn");
+  }
+
   // --- rendering the result ----------------------------------------------------------------------------------
+  function isChecklistResult() {
+    return !!state.result && state.result.kind === "checklist";
+  }
+
   function renderResults(moveFocus) {
     var res = state.result;
     var kind = kindOfResult();
@@ -870,9 +1137,11 @@
     // coverage or learning plan, which would read as if it fitted.
     var outside = res.in_scope === false;
     els.resultsBody.hidden = false;
-    els.resultsTitle.textContent = t((outside ? "outOfScopeTitle." : "resultsTitle.") + kind);
+    els.resultsTitle.textContent = t((outside ? "outOfScopeTitle." : "resultsTitle.") +
+      (isChecklistResult() && !outside ? "checklist" : kind));
     renderSummary(res);
     renderOutOfScope(outside, kind);
+    renderResultActions(outside);
     if (outside) {
       els.occList.textContent = "";
       els.occList.hidden = true;
@@ -894,15 +1163,39 @@
     box.appendChild(el("p", { text: t("outOfScopeHint") }));
   }
 
+  function renderResultActions(outside) {
+    var host = els.resultActions;
+    host.textContent = "";
+    host.hidden = outside;
+    if (outside) return;
+    var report = el("button", { type: "button", class: "btn btn-secondary", id: "report-btn", "aria-busy": "false" }, [
+      el("span", { class: "spinner", "aria-hidden": "true" }),
+      el("span", { class: "btn-label", text: t("reportBtn") }),
+    ]);
+    report.addEventListener("click", downloadReport);
+    host.appendChild(report);
+    if (!isChecklistResult() && kindOfResult() === "cv") {
+      var correct = el("button", { type: "button", class: "btn btn-secondary", id: "correct-btn",
+        text: t("correctBtn") });
+      correct.addEventListener("click", startChecklistFromBest);
+      host.appendChild(correct);
+    }
+    renderReportButton();
+  }
+
   function renderSummary(res) {
     var parts = [];
+    var p = els.summary;
+    if (res.kind === "checklist") {
+      p.textContent = t("summaryTicks", { n: formatNumber(state.source ? state.source.statements.length : 0) });
+      return;
+    }
     if (res.language) parts.push(t("summaryLang", { lang: t("langNames." + res.language) }));
     var ev = res.level_evidence || {};
     if (ev.education) parts.push(t("summaryEdu", { edu: t("education." + ev.education) }));
     var years = Number(ev.years) || 0;
     parts.push(t("summaryYears", { years: years > 0 ? plural("years", years) : t("yearsNone") }));
     if (ev.managerial) parts.push(t("summaryManager"));
-    var p = els.summary;
     p.textContent = parts.join(" · ");
     if (res.truncated) p.appendChild(el("span", { class: "warn", text: t("truncated") }));
   }
@@ -931,7 +1224,7 @@
         el("p", { class: "occ-meta" }, [
           el("span", null, [t("code") + ": ", el("b", { text: occ.code })]),
           el("span", null, [
-            t("level." + kind) + ": ", el("b", { text: String(occ.sbsh_level) }), " ",
+            t("level." + kind) + ": ", el("b", { class: "occ-level", text: String(occ.sbsh_level) }), " ",
             el("span", { class: "nowrap", text: "(" + t("cardLevels", { range: levelRange(occ.sbsh_levels) }) + ")" }),
           ]),
         ]),
@@ -955,6 +1248,7 @@
     if (clause !== state.selected) {
       state.selected = clause;
       state.showAllCovered = false;
+      state.showAllPlan = false;
       renderOccupations(state.result);
       renderDetails(true);
     } else {
@@ -981,8 +1275,9 @@
       el("p", { class: "details-sub", text: t("code") + ": " + occ.code + " · " + t("level." + kind) + ": " +
         occ.sbsh_level + " (" + t("cardLevels", { range: levelRange(occ.sbsh_levels) }) + ")" }),
       renderCovered(occ, kind),
-      renderMissing(occ, kind),
-      renderNext(occ),
+      renderContext(occ),
+      kind === "vacancy" ? renderMissing(occ, kind) : renderPlan(occ),
+      kind === "vacancy" ? null : renderMoves(occ),
     ]);
     host.appendChild(section);
     if (moveFocus) document.getElementById("details-title").focus();
@@ -1001,6 +1296,10 @@
     return frag;
   }
 
+  function hasContext() {
+    return !!state.source && state.source.type === "text";
+  }
+
   function renderCovered(occ, kind) {
     var covered = statementsOf(occ).covered;
     var block = el("section", { class: "block", id: "covered", "aria-labelledby": "covered-title" }, [
@@ -1010,18 +1309,32 @@
       block.appendChild(el("p", { class: "empty", text: t("noneCovered." + kind) }));
       return block;
     }
-    block.appendChild(el("p", { class: "block-intro", text: t("coveredIntro." + kind) }));
+    if (!isChecklistResult()) block.appendChild(el("p", { class: "block-intro", text: t("coveredIntro." + kind) }));
     var shown = state.showAllCovered ? covered : covered.slice(0, COVERED_PREVIEW);
     var list = el("ul", { class: "stmt-list", id: "covered-list" });
     var sourceLang = state.result.language || null;
-    shown.forEach(function (c) {
-      list.appendChild(el("li", { class: "stmt stmt-covered" }, [
-        el("p", { class: "stmt-text" }, [kindTag(c.kind), tr(c.text)]),
-        el("figure", { class: "evidence" }, [
+    var context = hasContext();
+    shown.forEach(function (c, i) {
+      var ticked = c.source === "checklist" || !c.evidence;
+      var item = el("li", { class: "stmt stmt-covered" }, [
+        el("p", { class: "stmt-text", id: "cov-" + i }, [kindTag(c.kind), tr(c.text)]),
+      ]);
+      if (ticked) {
+        item.appendChild(el("p", { class: "ticked-note", text: t("evidenceTicked") }));
+      } else {
+        var fig = el("figure", { class: "evidence" }, [
           el("figcaption", { class: "evidence-label", text: t("evidenceLabel." + kind) }),
           el("blockquote", { lang: sourceLang, text: c.evidence }),
-        ]),
-      ]));
+        ]);
+        if (context && c.end > c.start) {
+          var show = el("button", { type: "button", class: "btn btn-link show-in-text", "data-start": c.start,
+            "aria-describedby": "cov-" + i, text: t("ctxShow") });
+          show.addEventListener("click", function () { focusHighlight(c.start, c.end); });
+          fig.appendChild(show);
+        }
+        item.appendChild(fig);
+      }
+      list.appendChild(item);
     });
     block.appendChild(list);
     if (covered.length > COVERED_PREVIEW) {
@@ -1046,8 +1359,163 @@
     return block;
   }
 
-  /** Missing statements grouped by labour function (mandatory first) and skill, with headings from `level`. */
-  function renderGroups(items, level) {
+  // --- evidence in context: the person's own text with the covering sentences marked ---------------------------
+  /** UTF-16 index of each code point offset (the server counts code points; JavaScript strings count UTF-16
+   *  units, which differ only after a character outside the BMP, an emoji say). */
+  function unitOffsets(text) {
+    if (!/[\uD800-\uDFFF]/.test(text)) return null;
+    var map = [];
+    var u = 0;
+    for (var ch of text) { // eslint-disable-line no-restricted-syntax
+      map.push(u);
+      u += ch.length;
+    }
+    map.push(u);
+    return map;
+  }
+
+  function highlightSpans(occ, text) {
+    var map = unitOffsets(text);
+    var toUnit = function (n) {
+      n = Math.max(0, Number(n) || 0);
+      return map ? map[Math.min(n, map.length - 1)] : Math.min(n, text.length);
+    };
+    var byKey = Object.create(null);
+    var spans = [];
+    (occ.covered || []).forEach(function (c) {
+      if (c.source === "checklist" || !(c.end > c.start)) return;
+      var key = c.start + ":" + c.end;
+      if (!byKey[key]) {
+        byKey[key] = { start: toUnit(c.start), end: toUnit(c.end), cpStart: c.start, items: [], seen: {} };
+        spans.push(byKey[key]);
+      }
+      var k = textKey(c);
+      if (!byKey[key].seen[k]) {
+        byKey[key].seen[k] = true;
+        byKey[key].items.push(c);
+      }
+    });
+    spans.sort(function (a, b) { return a.start - b.start || b.end - a.end; });
+    var out = [];
+    spans.forEach(function (s) { // overlapping spans (rare): the later one joins the earlier
+      var last = out[out.length - 1];
+      if (last && s.start < last.end) {
+        s.items.forEach(function (it) {
+          var k = textKey(it);
+          if (!last.seen[k]) {
+            last.seen[k] = true;
+            last.items.push(it);
+          }
+        });
+        last.end = Math.max(last.end, s.end);
+      } else if (s.end > s.start) {
+        out.push(s);
+      }
+    });
+    return out;
+  }
+
+  function renderContext(occ) {
+    if (isChecklistResult() || !state.source) return null;
+    var block = el("section", { class: "block", id: "context", "aria-labelledby": "context-title" }, [
+      blockTitle("context-title", t("ctxTitle"), null),
+    ]);
+    if (!hasContext()) {
+      block.appendChild(el("p", { class: "empty", text: t("ctxFile") }));
+      return block;
+    }
+    var text = state.source.text;
+    var spans = highlightSpans(occ, text);
+    if (!spans.length) return null;
+    block.appendChild(el("p", { class: "block-intro", id: "context-intro", text: t("ctxIntro") }));
+    var box = el("div", { class: "cv-text", lang: state.result.language || null });
+    var pos = 0;
+    spans.forEach(function (s, i) {
+      if (s.start > pos) box.appendChild(document.createTextNode(text.slice(pos, s.start)));
+      var tipId = "hl-tip-" + i;
+      var mark = el("mark", { class: "hl", tabindex: "0", id: "hl-" + i, "data-start": s.cpStart,
+        "aria-describedby": tipId, text: text.slice(s.start, s.end) });
+      var list = el("ul", { class: "hl-list" });
+      s.items.forEach(function (c) {
+        list.appendChild(el("li", { lang: state.lang }, [kindTag(c.kind), tr(c.text)]));
+      });
+      var tip = el("div", { class: "hl-tip", role: "tooltip", id: tipId, hidden: true, lang: state.lang }, [
+        el("span", { class: "hl-tip-title", text: t("ctxSupports") }), list,
+      ]);
+      mark.addEventListener("mouseenter", function () { openTip(mark, tip); });
+      mark.addEventListener("focus", function () { openTip(mark, tip); });
+      mark.addEventListener("mouseleave", function () { closeTipSoon(tip); });
+      mark.addEventListener("blur", function () { closeTip(tip); });
+      tip.addEventListener("mouseenter", function () { cancelClose(); });
+      tip.addEventListener("mouseleave", function () { closeTipSoon(tip); });
+      box.appendChild(mark);
+      box.appendChild(tip);
+      pos = s.end;
+    });
+    if (pos < text.length) box.appendChild(document.createTextNode(text.slice(pos)));
+    block.appendChild(box);
+    return block;
+  }
+
+  var tipState = { open: null, timer: null };
+
+  function cancelClose() {
+    if (tipState.timer) window.clearTimeout(tipState.timer);
+    tipState.timer = null;
+  }
+
+  function openTip(mark, tip) {
+    cancelClose();
+    if (tipState.open && tipState.open !== tip) closeTip(tipState.open);
+    tip.hidden = false;
+    tipState.open = tip;
+    mark.classList.add("is-active");
+    // below the marked sentence, inside the text box (never wider than it: no overflow on a phone)
+    var box = mark.parentElement;
+    var boxRect = box.getBoundingClientRect();
+    var rects = mark.getClientRects();
+    var last = rects.length ? rects[rects.length - 1] : mark.getBoundingClientRect();
+    var width = Math.min(box.clientWidth - 16, 26 * 16);
+    tip.style.width = width + "px";
+    var left = Math.min(Math.max(8, last.left - boxRect.left), box.clientWidth - width - 8);
+    tip.style.left = Math.max(8, left) + "px";
+    tip.style.top = (last.bottom - boxRect.top + 6) + "px";
+  }
+
+  function closeTip(tip) {
+    cancelClose();
+    tip.hidden = true;
+    var mark = document.querySelector('[aria-describedby="' + tip.id + '"]');
+    if (mark) mark.classList.remove("is-active");
+    if (tipState.open === tip) tipState.open = null;
+  }
+
+  function closeTipSoon(tip) {
+    cancelClose();
+    tipState.timer = window.setTimeout(function () {
+      var mark = document.querySelector('[aria-describedby="' + tip.id + '"]');
+      if (mark && document.activeElement === mark) return; // still focused: stays open until blur or Escape
+      closeTip(tip);
+    }, 300);
+  }
+
+  function focusHighlight(start) {
+    var mark = document.querySelector('.cv-text mark[data-start="' + start + '"]');
+    if (!mark) {
+      var marks = document.querySelectorAll(".cv-text mark");
+      for (var i = 0; i < marks.length; i++) {
+        if (Number(marks[i].getAttribute("data-start")) <= start) mark = marks[i];
+      }
+    }
+    if (!mark) return;
+    mark.scrollIntoView({ block: "center", behavior: "auto" });
+    mark.focus();
+  }
+
+  // --- the learning plan -------------------------------------------------------------------------------------
+  /** Items grouped by labour function (mandatory first, then by number) and skill; `decorate(item, li)` adds to
+   *  each item's row. Headings start at `level`. */
+  function renderGroups(items, level, decorate) {
     var groups = [];
     var byLf = {};
     items.forEach(function (m) {
@@ -1084,9 +1552,11 @@
       g.skills.forEach(function (s) {
         var ul = el("ul", { class: "stmt-list stmt-list-compact" });
         s.items.forEach(function (m) {
-          ul.appendChild(el("li", { class: "stmt stmt-missing" }, [
+          var li = el("li", { class: "stmt stmt-missing" }, [
             el("p", { class: "stmt-text" }, [kindTag(m.kind), tr(m.text)]),
-          ]));
+          ]);
+          if (decorate) decorate(m, li);
+          ul.appendChild(li);
         });
         lfNode.appendChild(el("div", { class: "skill" }, [
           el("h" + Math.min(level + 1, 6), { class: "skill-title",
@@ -1113,30 +1583,349 @@
     return block;
   }
 
-  function renderNext(occ) {
-    var block = el("section", { class: "block", id: "next-level", "aria-labelledby": "next-title" }, [
-      blockTitle("next-title", t("nextTitle"), null),
+  /** The plan of the selected card: `learning_plan` (best first, each with its `why`), or the missing statements
+   *  when the server sends no plan. The first PLAN_PREVIEW items, grouped, then "show all". */
+  function planOf(occ) {
+    if (Array.isArray(occ.learning_plan)) {
+      // the server's plan as it is (the same words under two skills are two statements there), less any text
+      // the person already covers
+      var covered = Object.create(null);
+      (occ.covered || []).forEach(function (c) { covered[textKey(c)] = true; });
+      return occ.learning_plan.filter(function (m) { return !covered[textKey(m)]; });
+    }
+    return statementsOf(occ).missing;
+  }
+
+  function renderPlan(occ) {
+    var plan = planOf(occ);
+    var block = el("section", { class: "block", id: "plan", "aria-labelledby": "plan-title" }, [
+      blockTitle("plan-title", t("missingTitle.cv"), plan.length),
     ]);
-    var nx = occ.next_level;
-    if (!nx) {
-      block.appendChild(el("p", { class: "empty", text: t("noNext") }));
+    if (!plan.length) {
+      block.appendChild(el("p", { class: "empty", text: t("noneMissing") }));
       return block;
     }
+    block.appendChild(el("p", { class: "block-intro", text: t("planIntro") }));
+    var rank = Object.create(null);
+    plan.forEach(function (m, i) { rank[m.id] = i + 1; });
+    var shown = state.showAllPlan ? plan : plan.slice(0, PLAN_PREVIEW);
+    var groups = renderGroups(shown, 4, function (m, li) {
+      li.classList.add("plan-item");
+      li.setAttribute("data-id", m.id);
+      li.insertBefore(el("span", { class: "plan-rank", text: t("planRank", { n: rank[m.id] }) }), li.firstChild);
+      if (m.why) li.appendChild(el("p", { class: "plan-why", text: tr(m.why) }));
+    });
+    groups.id = "plan-list";
+    block.appendChild(groups);
+    if (plan.length > PLAN_PREVIEW) {
+      var more = el("button", {
+        type: "button", class: "btn btn-link more", id: "plan-more", "aria-controls": "plan-list",
+        "aria-expanded": state.showAllPlan ? "true" : "false",
+        text: state.showAllPlan ? t("planShowTop", { n: PLAN_PREVIEW }) : t("planShowAll", { n: plan.length }),
+      });
+      more.addEventListener("click", function () {
+        state.showAllPlan = !state.showAllPlan;
+        var fresh = renderPlan(occ);
+        block.replaceWith(fresh);
+        fresh.querySelector("#plan-more").focus();
+      });
+      block.appendChild(more);
+    }
+    return block;
+  }
+
+  // --- career moves ------------------------------------------------------------------------------------------
+  function movesOf(occ) {
+    if (Array.isArray(occ.career_moves)) return occ.career_moves;
+    var nx = occ.next_level; // an older server: its next level as the one move up
+    if (!nx) return [];
     var adds = dedupe(nx.adds || []);
-    var card = el("div", { class: "next" }, [
-      el("p", { class: "block-intro", text: t("nextIntro") }),
-      el("h4", { class: "next-name", text: cap(tr(nx.name)) }),
-      el("p", { text: t("code") + ": " + nx.code + " · " + t("nextLevels", { range: levelRange(nx.sbsh_levels) }) }),
-      el("p", null, [el("b", { text: t("nextAdds", { n: adds.length }) })]),
+    return [{ kind: "up", clause: nx.clause, code: nx.code, name: nx.name, sbsh_levels: nx.sbsh_levels,
+      gap: { covered: null, total: null, missing: adds.length, top: adds.slice(0, 5) } }];
+  }
+
+  function renderMoves(occ) {
+    var moves = movesOf(occ);
+    var block = el("section", { class: "block", id: "moves", "aria-labelledby": "moves-title" }, [
+      blockTitle("moves-title", t("movesTitle"), null),
     ]);
-    if (adds.length) {
-      card.appendChild(el("details", { class: "next-details" }, [
-        el("summary", { text: t("nextSummary", { n: adds.length }) }),
-        renderGroups(adds, 5),
+    if (!moves.length) {
+      block.appendChild(el("p", { class: "empty", text: t("moveNone") }));
+      return block;
+    }
+    block.appendChild(el("p", { class: "block-intro", text: t("movesIntro") }));
+    ["up", "lateral", "feeder"].forEach(function (kind) {
+      var ofKind = moves.filter(function (m) { return m.kind === kind; });
+      if (!ofKind.length) return;
+      var list = el("ul", { class: "move-list" });
+      ofKind.forEach(function (m) { list.appendChild(renderMove(m)); });
+      block.appendChild(el("div", { class: "move-group", "data-kind": kind }, [
+        el("h4", { class: "move-kind", text: t("moveKinds." + kind) }), list,
+      ]));
+    });
+    return block;
+  }
+
+  function renderMove(m) {
+    var gap = m.gap || {};
+    var top = gap.top || [];
+    var li = el("li", { class: "move", "data-clause": m.clause, "data-kind": m.kind }, [
+      el("h5", { class: "move-name", text: cap(tr(m.name)) }),
+      el("p", { class: "move-meta", text: t("code") + ": " + m.code + " · " + t("moveLevels", { range: levelRange(m.sbsh_levels) }) }),
+    ]);
+    var missing = Number(gap.missing) || 0;
+    if (gap.total != null && gap.covered != null) {
+      li.appendChild(el("p", { class: "move-gap" }, [el("b", { text: t("moveGap", {
+        covered: formatNumber(gap.covered), total: formatNumber(gap.total), missing: formatNumber(missing) }) })]));
+    } else {
+      li.appendChild(el("p", { class: "move-gap" }, [el("b", { text: t("moveGapShort", { missing: formatNumber(missing) }) })]));
+    }
+    if (!missing) {
+      li.appendChild(el("p", { class: "empty", text: t("moveDone") }));
+    } else if (top.length) {
+      var ul = el("ul", { class: "stmt-list stmt-list-compact" });
+      top.forEach(function (s) {
+        ul.appendChild(el("li", { class: "stmt stmt-missing" }, [el("p", { class: "stmt-text" }, [kindTag(s.kind), tr(s.text)])]));
+      });
+      li.appendChild(el("details", { class: "next-details" }, [
+        el("summary", { text: t("moveTop", { n: top.length }) }), ul,
       ]));
     }
-    block.appendChild(card);
-    return block;
+    return li;
+  }
+
+  // --- checklist mode: tick statements, the result follows ---------------------------------------------------
+  function setMode(mode, moveFocus) {
+    state.mode = mode === "checklist" ? "checklist" : "cv";
+    els.modeButtons.forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-mode") === state.mode ? "true" : "false");
+    });
+    els.cvPanel.hidden = state.mode !== "cv";
+    els.clPanel.hidden = state.mode !== "checklist";
+    if (state.mode === "checklist") {
+      loadCardList();
+      renderChecklistTools();
+      if (moveFocus) els.clTitle.focus();
+    } else if (moveFocus) {
+      document.getElementById("form-title").focus();
+    }
+  }
+
+  function getJSON(url) {
+    return send(url, { headers: { Accept: "application/json" } }).then(function (resp) {
+      if (!resp.ok) return handleProblem(resp).then(function () { return null; });
+      return resp.json();
+    });
+  }
+
+  function loadCardList() {
+    var lang = state.lang;
+    var cl = state.checklist;
+    if (cl.list[lang]) {
+      renderCardSelect();
+      return Promise.resolve(cl.list[lang]);
+    }
+    return getJSON("v1/occupations?lang=" + lang).then(function (data) {
+      if (data && Array.isArray(data.occupations)) cl.list[lang] = data.occupations;
+      renderCardSelect();
+      return cl.list[lang];
+    }).catch(function (err) { showError(err && err.key ? err : { key: "errBadResponse" }); });
+  }
+
+  function renderCardSelect() {
+    var cl = state.checklist;
+    var cards = cl.list[state.lang] || [];
+    var sel = els.clCard;
+    sel.textContent = "";
+    sel.appendChild(el("option", { value: "", text: t("clChoose") }));
+    cards.forEach(function (c) {
+      sel.appendChild(el("option", { value: String(c.clause), text: c.clause + ". " + cap(c.name) +
+        " (" + t("moveLevels", { range: levelRange(c.sbsh_levels) }) + ")" }));
+    });
+    sel.value = cl.clause != null ? String(cl.clause) : "";
+  }
+
+  function chooseCard(clause) {
+    var cl = state.checklist;
+    cl.clause = clause;
+    renderCardSelect();
+    if (clause == null) {
+      els.clBody.textContent = "";
+      return Promise.resolve();
+    }
+    return loadCard(clause).then(function () {
+      if (Object.keys(cl.ticks).length) scheduleChecklist(0);
+    });
+  }
+
+  function loadCard(clause) {
+    var cl = state.checklist;
+    var key = clause + ":" + state.lang;
+    if (cl.cards[key]) {
+      renderCard(cl.cards[key]);
+      return Promise.resolve(cl.cards[key]);
+    }
+    els.clBody.textContent = "";
+    els.clBody.appendChild(el("p", { class: "empty", text: t("clLoading") }));
+    return getJSON("v1/occupations/" + clause + "?lang=" + state.lang).then(function (card) {
+      if (!card || !Array.isArray(card.labour_functions)) return null;
+      cl.cards[key] = card;
+      if (cl.clause === clause) renderCard(card);
+      return card;
+    }).catch(function (err) { showError(err && err.key ? err : { key: "errBadResponse" }); });
+  }
+
+  function cardStatements(card) {
+    var ids = [];
+    card.labour_functions.forEach(function (lf) {
+      lf.skills.forEach(function (sk) {
+        sk.abilities.concat(sk.knowledge).forEach(function (s) { ids.push(s.id); });
+      });
+    });
+    return ids;
+  }
+
+  /** The card as on paper: labour functions (mandatory first), their skills, a checkbox per statement. */
+  function renderCard(card) {
+    var cl = state.checklist;
+    var host = els.clBody;
+    host.textContent = "";
+    var lfs = card.labour_functions.slice().sort(function (a, b) {
+      return (a.mandatory ? 0 : 1) - (b.mandatory ? 0 : 1) || a.number - b.number;
+    });
+    var all = cardStatements(card);
+    host.appendChild(el("p", { class: "cl-count", id: "cl-count", text: t("clCount", {
+      n: formatNumber(all.filter(function (id) { return cl.ticks[id]; }).length), total: formatNumber(all.length) }) }));
+    lfs.forEach(function (lf) {
+      var fs = el("fieldset", { class: "cl-lf" }, [
+        el("legend", { class: "lf-title" }, [
+          el("span", { class: "lf-flag" + (lf.mandatory ? "" : " is-additional"),
+            text: t("labourFunction", { n: lf.number }) + " · " + t(lf.mandatory ? "mandatory" : "additional") }),
+          cap(lf.title),
+        ]),
+      ]);
+      lf.skills.forEach(function (sk) {
+        var sfs = el("fieldset", { class: "cl-skill skill" }, [
+          el("legend", { class: "skill-title", text: t("skill", { n: sk.number }) + ": " + cap(sk.title) }),
+        ]);
+        [["ability", sk.abilities], ["knowledge", sk.knowledge]].forEach(function (pair) {
+          pair[1].forEach(function (s) {
+            var box = el("input", { type: "checkbox", value: s.id, "data-kind": pair[0] });
+            box.checked = !!cl.ticks[s.id];
+            box.addEventListener("change", function () { tick(s.id, box.checked); });
+            sfs.appendChild(el("label", { class: "check" }, [box, el("span", null, [kindTag(pair[0]), s.text])]));
+          });
+        });
+        fs.appendChild(sfs);
+      });
+      host.appendChild(fs);
+    });
+  }
+
+  function tick(id, on) {
+    var cl = state.checklist;
+    if (on) cl.ticks[id] = true;
+    else delete cl.ticks[id];
+    var card = cl.cards[cl.clause + ":" + state.lang];
+    var count = document.getElementById("cl-count");
+    if (card && count) {
+      var all = cardStatements(card);
+      count.textContent = t("clCount", { n: formatNumber(all.filter(function (x) { return cl.ticks[x]; }).length),
+        total: formatNumber(all.length) });
+    }
+    renderChecklistTools();
+    scheduleChecklist(CHECKLIST_DEBOUNCE_MS);
+  }
+
+  /** Debounced: one request for a burst of ticks, and only the answer to the latest ticks is shown. */
+  function scheduleChecklist(delay) {
+    var cl = state.checklist;
+    if (cl.timer) window.clearTimeout(cl.timer);
+    cl.timer = window.setTimeout(function () {
+      cl.timer = null;
+      var ids = Object.keys(cl.ticks);
+      if (!ids.length) {
+        state.seq++; // an answer still on its way is no longer wanted
+        setChecklistStatus("clEmpty");
+        if (isChecklistResult()) {
+          state.result = null;
+          els.resultsBody.hidden = true;
+        }
+        return;
+      }
+      var top = parseInt(els.top.value, 10) || 3;
+      runMatch({ type: "checklist", statements: ids, clause: cl.clause, top: top }, { fresh: false });
+    }, delay);
+  }
+
+  function setChecklistStatus(key, params) {
+    if (!key) {
+      delete els.clStatus.dataset.key;
+      els.clStatus.textContent = "";
+      return;
+    }
+    els.clStatus.dataset.key = key;
+    els.clStatus.dataset.params = params ? JSON.stringify(params) : "";
+    els.clStatus.textContent = t(key, params);
+  }
+
+  function announceChecklist() {
+    var occ = state.result && state.result.in_scope !== false ? state.result.occupations[0] : null;
+    if (occ) setChecklistStatus("clUpdated", { name: cap(tr(occ.name)), level: occ.sbsh_level });
+  }
+
+  function renderChecklistTools() {
+    if (!els.clFromBest) return;
+    var n = Object.keys(state.checklist.ticks).length;
+    els.clTicked.textContent = t("clTicked", { n: formatNumber(n) });
+    els.clClear.disabled = !n;
+    els.clFromBest.disabled = !state.lastMatch;
+  }
+
+  /** From the CV's best match: its card, with the statements the CV covers ticked (the person corrects them). */
+  function startChecklistFromBest() {
+    var last = state.lastMatch;
+    if (!last || !last.result.occupations.length) return;
+    var best = last.result.occupations[0];
+    var cl = state.checklist;
+    cl.ticks = Object.create(null);
+    (best.covered || []).forEach(function (c) { cl.ticks[c.id] = true; });
+    setMode("checklist", false);
+    renderChecklistTools();
+    loadCardList().then(function () { return chooseCard(best.clause); }).then(function () {
+      els.clCard.focus();
+    });
+  }
+
+  function clearTicks() {
+    state.checklist.ticks = Object.create(null);
+    var cl = state.checklist;
+    var card = cl.clause != null ? cl.cards[cl.clause + ":" + state.lang] : null;
+    if (card) renderCard(card);
+    renderChecklistTools();
+    scheduleChecklist(0);
+    els.clCard.focus();
+  }
+
+  /** The language changed: a result in one language is asked for again in the new one (the same text, file or
+   *  ticks); a result in all three languages is only re-rendered. */
+  function relocalise() {
+    if (state.mode === "checklist" || state.checklist.clause != null) {
+      if (state.checklist.list[state.lang] || state.mode === "checklist") loadCardList();
+      if (state.checklist.clause != null) loadCard(state.checklist.clause);
+    }
+    if (els.clStatus.dataset.key) {
+      setChecklistStatus(els.clStatus.dataset.key,
+        els.clStatus.dataset.params ? JSON.parse(els.clStatus.dataset.params) : null);
+    }
+    renderChecklistTools();
+    if (!state.result) return;
+    if (state.resultLang && state.resultLang !== state.lang && state.source) {
+      renderResults(false); // the page's own words at once; the server's texts follow
+      runMatch(state.source, { fresh: false });
+    } else {
+      renderResults(false);
+    }
   }
 
   // --- start -------------------------------------------------------------------------------------------------
@@ -1157,13 +1946,27 @@
     els.resultsBody = document.getElementById("results-body");
     els.resultsTitle = document.getElementById("results-title");
     els.summary = document.getElementById("results-summary");
+    els.resultActions = document.getElementById("result-actions");
     els.outOfScope = document.getElementById("out-of-scope");
     els.occList = document.getElementById("occupation-list");
     els.details = document.getElementById("details");
     els.langButtons = Array.prototype.slice.call(document.querySelectorAll(".lang-btn"));
+    els.modeButtons = Array.prototype.slice.call(document.querySelectorAll(".mode-btn"));
+    els.cvPanel = document.getElementById("cv-panel");
+    els.clPanel = document.getElementById("checklist-panel");
+    els.clTitle = document.getElementById("checklist-title");
+    els.clCard = document.getElementById("cl-card");
+    els.clFromBest = document.getElementById("cl-from-best");
+    els.clClear = document.getElementById("cl-clear");
+    els.clTicked = document.getElementById("cl-ticked");
+    els.clStatus = document.getElementById("cl-status");
+    els.clBody = document.getElementById("cl-body");
 
     els.langButtons.forEach(function (b) {
       b.addEventListener("click", function () { setLang(b.getAttribute("data-lang"), true); });
+    });
+    els.modeButtons.forEach(function (b) {
+      b.addEventListener("click", function () { setMode(b.getAttribute("data-mode"), true); });
     });
     els.fileInput.addEventListener("change", function () {
       chooseFile(els.fileInput.files && els.fileInput.files[0]);
@@ -1173,9 +1976,19 @@
       els.fileInput.focus();
     });
     els.form.addEventListener("submit", onSubmit);
+    els.clCard.addEventListener("change", function () {
+      var v = parseInt(els.clCard.value, 10);
+      chooseCard(isNaN(v) ? null : v);
+    });
+    els.clFromBest.addEventListener("click", startChecklistFromBest);
+    els.clClear.addEventListener("click", clearTicks);
+    document.addEventListener("keydown", function (e) { // Escape closes an open evidence tooltip
+      if (e.key === "Escape" && tipState.open) closeTip(tipState.open);
+    });
     initDrop();
 
     setLang(initialLang(), false);
+    setMode("cv", false);
     pollReady(1000);
   }
 

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--kind", choices=["cv", "vacancy"], default="cv")
     mp.add_argument("--top", type=int, default=None, help="how many occupations to list (default all 10)")
     mp.add_argument("--json", action="store_true")
+    mp.add_argument("--lang", choices=["kk", "ru", "en"], help="every text of the JSON in this language (default: "
+                    "kk, ru and en); implies --json")
+    mp.add_argument("--detail", choices=["full", "summary"], default="full", help="'summary': the compact JSON "
+                    "(ids, scores, texts in --lang, default the text's language); implies --json")
     mp.set_defaults(func=commands._match)
 
     mb = sub.add_parser("match-batch", help="match every line {id, text, kind?} of a JSONL file")
@@ -83,7 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     mb.add_argument("-o", "--output")
     mb.add_argument("--top", type=int, default=None)
     mb.add_argument("--batch", type=int, default=32, help="documents per encoder batch")
+    mb.add_argument("--lang", choices=["kk", "ru", "en"], help="every text in this language (default: all three)")
+    mb.add_argument("--detail", choices=["full", "summary"], default="full", help="'summary': the compact result "
+                    "per line (ids, scores, texts in --lang, default each text's language)")
     mb.set_defaults(func=commands._match_batch)
+
+    rp = sub.add_parser("report", help="a printable PDF report of one CV or vacancy (as POST /v1/report)")
+    rp.add_argument("file", help="the CV or vacancy: text, PDF or DOCX ('-' reads stdin)")
+    rp.add_argument("--kind", choices=["cv", "vacancy"], default="cv")
+    rp.add_argument("--lang", choices=["kk", "ru", "en"], help="the report's language (default: the text's)")
+    rp.add_argument("--top", type=int, default=3, help="occupations considered (default 3)")
+    rp.add_argument("--out", default="report.pdf", help="the PDF to write (default report.pdf)")
+    rp.set_defaults(func=commands._report)
 
     screening.add_parsers(sub)  # `matcher screen` and `matcher rank-vacancies` (matcher/cli/screening.py)
 

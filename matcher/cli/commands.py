@@ -212,13 +212,23 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
         print("\ncovered (best card):")
         for c in best.covered[:10]:
             print(f"  {c.score:.2f} {c.text.get(res.language)}\n       <- {c.evidence[:120]}")
-    if best.missing:
-        print("\nto learn next (best card):")
-        for m in best.missing[:10]:
-            print(f"  LF{m.labour_function.number}/S{m.skill.number} {m.text.get(res.language)}")
-    if best.next_level:
-        print(f"\nnext level: card {best.next_level.clause} {best.next_level.name.get(res.language)} adds "
-              f"{len(best.next_level.adds)} statements")
+    lang = res.language
+    plan = best.learning_plan
+    if plan:  # mandatory labour functions first (*), then by what each adds to the card's coverage
+        print(f"\nlearning plan (best card: the first {min(8, len(plan))} of {len(plan)}; * the card's level "
+              "requires it):")
+        for p in plan[:8]:
+            print(f"  {'*' if p.required else ' '} +{p.gain:.3f} LF{p.labour_function.number}/S{p.skill.number} "
+                  f"{p.text.get(lang)}\n       {p.why.get(lang)}")
+    if best.career_moves or best.beyond_standard:
+        print("\ncareer moves (best card):")
+        for mv in best.career_moves:
+            lv = "-".join(map(str, sorted({min(mv.sbsh_levels), max(mv.sbsh_levels)})))
+            print(f"  {mv.kind:<7} card {mv.clause} {mv.name.get(lang)} (SBSh {lv}): covers {mv.gap.covered} of "
+                  f"{mv.gap.total}, {mv.gap.missing} to learn")
+        for r in best.beyond_standard:
+            lv = "-".join(map(str, sorted({min(r.sbsh_levels), max(r.sbsh_levels)})))
+            print(f"  onward  {r.name.get(lang)} (SBSh {lv}): an occupation outside this standard")
 
 
 def _match(args: argparse.Namespace) -> int:
@@ -229,7 +239,12 @@ def _match(args: argparse.Namespace) -> int:
         res = _matcher(args.settings, one_shot=True).match(text, args.kind, args.top)
     except InputError as exc:
         raise UserError(f"{args.file}: {exc}") from None
-    _print_result(res, args.json)
+    if args.lang or args.detail == "summary":  # one language, or the summary: always JSON
+        from matcher.engine.views import render
+
+        print(render(res, args.lang, args.detail))
+    else:
+        _print_result(res, args.json)
     return 0
 
 
@@ -261,6 +276,8 @@ def _read_jsonl(path: str) -> list[dict]:
 def _match_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from matcher.engine.views import view
+
     items = _read_jsonl(args.input)
     m = _matcher(args.settings)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
@@ -275,7 +292,7 @@ def _match_batch(args: argparse.Namespace) -> int:
                     failures += 1
                     line = {"id": it.get("id"), "error": res}
                 else:
-                    line = {"id": it.get("id")} | res.model_dump(mode="json")
+                    line = {"id": it.get("id")} | view(res, args.lang, args.detail)
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
             bar.update(len(chunk))
         bar.close()
@@ -285,4 +302,30 @@ def _match_batch(args: argparse.Namespace) -> int:
     if failures:
         print(f"matcher: {failures} of {len(items)} items could not be matched (see their 'error')",
               file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """``matcher report FILE``: the PDF report of one CV or vacancy (``api.report``, as ``POST /v1/report``)."""
+    from matcher.errors import InputError
+
+    try:
+        from api import report
+    except ImportError as exc:
+        raise UserError(f"the PDF report needs fpdf2: pip install -e '.[api]' ({exc})") from None
+    try:
+        report.require_font()
+    except report.ReportUnavailable as exc:
+        raise UserError(str(exc)) from None
+    text = _read_input(args.file, args.settings)
+    try:
+        res = _matcher(args.settings, one_shot=True).match(text, args.kind, args.top)
+    except InputError as exc:
+        raise UserError(f"{args.file}: {exc}") from None
+    lang = args.lang or res.language
+    out = Path(args.out)
+    write_atomic(out, report.render(res, lang))
+    best = res.occupations[0]
+    what = f"card {best.clause} {best.name.get(lang)}" if res.in_scope else "outside this standard"
+    print(f"report ({lang}, {what}) -> {out}", file=sys.stderr)
     return 0

@@ -3,7 +3,9 @@
 Flow: text -> segments (``matcher.text``) -> segment embeddings (query side) -> nearest statements in the FAISS
 index (passage side, every statement in kk and, as configured, its ru/en translations) -> per-statement support
 (best segment, with a char n-gram TF-IDF boost for Kazakh segments only) -> coverage per skill, labour function
-and occupation -> level (``matcher.level``) -> missing statements and the next-level occupation.
+and occupation -> level (``matcher.level``) -> missing statements and the next-level occupation -> the learning plan
+and career moves with their gaps (``matcher.engine.plan``). ``checklist`` is the reverse flow: ticked statements
+instead of a text.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from matcher.engine import calibration as calib
 from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
 from matcher.engine.lexical import CardLexical, ContrastLexical
+from matcher.engine.plan import Planner
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
 from matcher.errors import InputError
 from matcher.standard.contrast import ContrastLine, load_contrast
@@ -56,6 +59,7 @@ class Matcher:
         # lines of other professions (the contrast set): what a sentence is nearer to when it is not social work
         self.entry_contrast = np.array([e.statement.startswith(index_mod.CONTRAST_PREFIX) for e in entries])
         self.occ = {o.clause: o for o in std.occupations}
+        self.planner = Planner(std, self.row_of, self.weights)  # learning plans and career moves (static parts)
         self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
         self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
         self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
@@ -230,6 +234,55 @@ class Matcher:
         return [sc if isinstance(sc, str) else self.result(sc, kind, top)
                 for sc, kind in zip(self.score_many(texts), kinds, strict=True)]
 
+    def checklist(self, statements: list[str], clause: int | None = None, top: int | None = None) -> MatchResult:
+        """The reverse flow: the person ticked these statement ids (no text). A ticked statement covers every
+        card's statement with the same canonical key; the cards are ranked by that coverage (``clause`` given:
+        that card first), and each gets its covered (``source="checklist"``, no evidence, offsets 0) and missing
+        statements, learning plan and career moves.
+
+        No text means no education, experience or managerial evidence, so each card's SBSh level is what
+        ``level.estimate`` gives without evidence: the lowest level of its range (within a card the same statements
+        hold at both levels; the upper one needs a category, experience or education the ticks do not show). No
+        calibrated text score applies either: ``score`` and ``probability`` are the card's coverage by the ticks,
+        ``band`` is "review" (a self-assessment, for the person or a counsellor to check) for a card with any
+        tick and "unlikely" for a card with none, and the result is in scope (something was ticked).
+        """
+        if not statements:
+            raise InputError("Tick at least one statement of an occupation card.", "empty")
+        unknown = [i for i, x in enumerate(statements) if not isinstance(x, str) or x not in self.row_of]
+        if unknown:  # positions, not the values: the message is shown and logged, the input is the client's
+            where = ", ".join(str(i) for i in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise InputError(f"{len(unknown)} of the ticked ids are not statements of this standard (positions "
+                             f"{where}, from 0). Ids look like 'Q88100061/13/LF1/S1/A1' (see /v1/occupations/13).",
+                             "unknown_statement")
+        if clause is not None and clause not in self.occ:
+            known = ", ".join(str(c) for c in self.occ)
+            raise InputError(f"There is no occupation card {clause}; the cards are {known}.", "unknown_occupation")
+        keys = {self.rows[self.row_of[x]].canonical for x in statements}
+        ticked = np.array([st.canonical in keys for st in self.rows])
+        cov = ticked.astype(np.float64)
+        ranked = sorted(((self._coverage(occ, cov), occ) for occ in self.std.occupations),
+                        key=lambda x: (x[1].clause != clause, -x[0], x[1].clause))
+        ev = level_mod.LevelEvidence()
+        occupations = []
+        for coverage, occ in ranked[: top or len(ranked)]:
+            covered, missing = [], []
+            for lf, sk, kind, st in self.planner.cards[occ.clause].distinct:
+                if ticked[self.row_of[st.id]]:
+                    covered.append(Covered(id=st.id, kind=kind, text=st.text, score=1.0, probability=1.0,
+                                           evidence="", start=0, end=0, source="checklist"))
+                else:
+                    missing.append(self._missing(lf, sk, kind, st))
+            score = round(coverage, 4)
+            occupations.append(OccupationMatch(
+                clause=occ.clause, code=occ.code, name=occ.name, score=score, sbsh_level=level_mod.estimate(occ, ev),
+                sbsh_levels=occ.sbsh_levels, coverage=score, probability=score, in_scope=coverage > 0,
+                band="review" if coverage > 0 else "unlikely", covered=covered, missing=missing,
+                next_level=self.next_levels[occ.clause], **self._takeaways(occ, missing, ticked, cov, True)))
+        return MatchResult(kind="checklist", language="kk", languages={}, segments=0, in_scope=True,
+                           band=occupations[0].band if occupations else "unlikely", scope_probability=None,
+                           calibration=None, level_evidence=ev, occupations=occupations)
+
     def _rank(self, sc: Scored, support: np.ndarray,
               ev: level_mod.LevelEvidence) -> list[tuple[float, float, Occupation]]:
         """(score clipped to 0-1, coverage, card) for every card, best first."""
@@ -274,6 +327,8 @@ class Matcher:
         ev = level_mod.evidence(text[: s.max_chars], s.reference_date)
         ranked = self._rank(sc, support, ev)
         p_cov = self.covered_probability(sc)
+        shown = self.shown(support, p_cov)
+        cov = self._soft(support, s.soft_lo, s.soft_hi)
         langs = Counter()
         for seg in segs:
             langs[seg.lang] += len(seg.text)
@@ -294,16 +349,27 @@ class Matcher:
                 card_in_scope = in_scope and (i == 0 or prob >= 0.5 * cal.confident)
                 band = cal.band(card_in_scope, prob)
             occupations.append(self._occupation(occ, scores[i], coverage, support, best, quotes, segs, ev,
-                                                round(prob, 4), card_in_scope, band, p_cov))
+                                                round(prob, 4), card_in_scope, band, p_cov, shown, cov, in_scope))
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
                            segments=len(segs), truncated=sc.truncated, in_scope=in_scope,
                            band=occupations[0].band if occupations else "unlikely",
                            scope_probability=None if p_scope is None else round(p_scope, 4),
                            calibration=cal.run if cal else None, level_evidence=ev, occupations=occupations)
 
+    def shown(self, support: np.ndarray, p_cov: np.ndarray | None) -> np.ndarray:
+        """The covered decision per statement row: the calibrated P(covered) at its threshold, else support at
+        ``cover_threshold`` (what ``covered`` lists, and what the gaps of the career moves count)."""
+        if p_cov is None:
+            return support >= self.s.cover_threshold
+        return p_cov >= self.calibration.coverage.threshold
+
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
-                    in_scope: bool, band: calib.Band, p_cov: np.ndarray | None = None) -> OccupationMatch:
+                    in_scope: bool, band: calib.Band, p_cov: np.ndarray | None = None,
+                    shown_rows: np.ndarray | None = None, cov: np.ndarray | None = None,
+                    result_in_scope: bool = True) -> OccupationMatch:
+        if shown_rows is None:
+            shown_rows = self.shown(support, p_cov)
         covered, missing = [], []
         seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
@@ -313,10 +379,7 @@ class Matcher:
                         continue
                     seen.add(st.canonical)
                     i = self.row_of[st.id]
-                    if p_cov is None:
-                        shown, prob = bool(support[i] >= self.s.cover_threshold), None
-                    else:
-                        shown, prob = bool(p_cov[i] >= self.calibration.coverage.threshold), round(float(p_cov[i]), 4)
+                    shown, prob = bool(shown_rows[i]), None if p_cov is None else round(float(p_cov[i]), 4)
                     if shown:
                         g = int(best[i])
                         covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
@@ -330,7 +393,19 @@ class Matcher:
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
             probability=probability, in_scope=in_scope, band=band,
             covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
+            **self._takeaways(occ, missing, shown_rows, self._soft(support, self.s.soft_lo, self.s.soft_hi)
+                              if cov is None else cov, result_in_scope),
         )
+
+    def _takeaways(self, occ: Occupation, missing: list[Missing], shown: np.ndarray, cov: np.ndarray,
+                   in_scope: bool) -> dict[str, object]:
+        """The learning plan, career moves and onward links of a card (none of them for a text out of scope)."""
+        if not in_scope:
+            return {"learning_plan": [], "career_moves": [], "beyond_standard": []}
+        w = self.s.additional_function_weight
+        return {"learning_plan": self.planner.plan(occ.clause, missing, cov, w),
+                "career_moves": self.planner.moves(occ.clause, shown, cov, w, self._coverage),
+                "beyond_standard": self.planner.beyond_standard(occ.clause)}
 
     @staticmethod
     def _missing(lf, sk, kind, st) -> Missing:  # noqa: ANN001 - schema objects
@@ -339,12 +414,12 @@ class Matcher:
                        skill=Ref(number=sk.number, title=sk.title))
 
     def _next_level(self, occ: Occupation) -> NextLevel | None:
-        """The related occupation one step up, with the statements it adds (by canonical key)."""
-        ups = [r for r in occ.related if r.clause and r.clause != occ.clause
-               and max(self.occ[r.clause].sbsh_levels) > max(occ.sbsh_levels)]
-        if not ups:
+        """The related card one step up (the nearest ``up`` career move: a higher (lowest, highest) SBSh level, so
+        card 12, SBSh 3-4, leads to card 13, SBSh 4), with the statements it adds (by canonical key)."""
+        up = self.planner.up(occ.clause)
+        if up is None:
             return None
-        nxt = self.occ[min(ups, key=lambda r: min(r.sbsh_levels)).clause]
+        nxt = self.occ[up]
         have = {st.canonical for *_, st in occ.walk()}
         adds = [self._missing(lf, sk, kind, st) for lf, sk, kind, st in nxt.walk() if st.canonical not in have]
         return NextLevel(clause=nxt.clause, code=nxt.code, name=nxt.name, sbsh_levels=nxt.sbsh_levels, adds=adds)

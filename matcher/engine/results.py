@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 from matcher.engine import level as level_mod
 from matcher.engine.calibration import Band
-from matcher.standard.schema import Lang, Text
+from matcher.standard.schema import Lang, Related, StatementKind, Text
 from matcher.text import Segment
 
 Kind = Literal["cv", "vacancy"]
+ResultKind = Literal["cv", "vacancy", "checklist"]  # "checklist": ``Matcher.checklist``, from ticked statements
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Ref(BaseModel):
 
 class Covered(BaseModel):
     id: str
-    kind: Literal["ability", "knowledge"]
+    kind: StatementKind
     text: Text
     score: float = Field(description="support: the best segment's cosine, plus the Kazakh lexical boost")
     probability: float | None = Field(None, description="P(the evidence shows the statement), from the calibrated "
@@ -48,11 +49,13 @@ class Covered(BaseModel):
     evidence: str = Field(description="the sentence of the submitted text that shows the statement (PII removed)")
     start: int = Field(description="character offset of that sentence in the submitted text")
     end: int = Field(description="character offset just after it")
+    source: Literal["text", "checklist"] = Field("text", description="'text': shown by the submitted text; "
+                                                 "'checklist': ticked by the person (no evidence, offsets 0)")
 
 
 class Missing(BaseModel):
     id: str
-    kind: Literal["ability", "knowledge"]
+    kind: StatementKind
     text: Text
     labour_function: Ref
     skill: Ref
@@ -64,6 +67,49 @@ class NextLevel(BaseModel):
     name: Text
     sbsh_levels: list[int]
     adds: list[Missing] = Field(default_factory=list, description="statements the next card adds")
+
+
+class PlanItem(BaseModel):
+    """One missing statement of the card in the learning plan (``matcher.engine.plan``)."""
+
+    id: str
+    kind: StatementKind = Field(description="'ability' (Машығы, a practical skill) or 'knowledge' (Білімі)")
+    text: Text
+    labour_function: Ref
+    skill: Ref
+    why: Text = Field(description="which labour function (mandatory or additional) and skill it serves, and "
+                      "whether it is a practical skill or knowledge")
+    gain: float = Field(description="how much the card's coverage (occupations[].coverage) grows when the text "
+                        "shows this statement fully")
+    required: bool = Field(description="the card's level requires it: it belongs to a mandatory labour function")
+
+
+class GapItem(BaseModel):
+    id: str
+    kind: StatementKind
+    text: Text
+
+
+class Gap(BaseModel):
+    """The person's coverage of another card: distinct statements (by canonical key), as ``covered`` decides."""
+
+    covered: int = Field(description="distinct statements of the target card the person already shows")
+    total: int = Field(description="distinct statements of the target card")
+    missing: int = Field(description="total - covered")
+    coverage: float = Field(description="the person's coverage of the target card, as occupations[].coverage")
+    top: list[GapItem] = Field(default_factory=list, description="the 5 most important missing statements "
+                               "(mandatory labour functions first, then by gain)")
+
+
+class CareerMove(BaseModel):
+    kind: Literal["up", "lateral", "feeder"] = Field(description="'up': a linked card at a higher level; "
+                                                     "'lateral': another card at the same level; 'feeder': a "
+                                                     "card at a lower level that links to this one")
+    clause: int
+    code: str
+    name: Text
+    sbsh_levels: list[int]
+    gap: Gap
 
 
 class OccupationMatch(BaseModel):
@@ -82,10 +128,18 @@ class OccupationMatch(BaseModel):
     missing: list[Missing] = Field(description="statements of the card the text does not show, one per distinct "
                                    "statement")
     next_level: NextLevel | None = None
+    learning_plan: list[PlanItem] = Field(default_factory=list, description="the missing statements, most useful "
+                                          "first (mandatory labour functions, then by gain); empty when the result "
+                                          "is out of scope")
+    career_moves: list[CareerMove] = Field(default_factory=list, description="up, lateral and feeder cards with "
+                                           "the person's gap to each; empty when the result is out of scope")
+    beyond_standard: list[Related] = Field(default_factory=list, description="occupations the standard links "
+                                           "this card onward to that have no card in this standard (card 11 -> "
+                                           "sign-language interpreter, SBSh 4-5): the path goes on elsewhere")
 
 
 class MatchResult(BaseModel):
-    kind: Kind
+    kind: ResultKind
     language: Lang
     languages: dict[str, int]
     segments: int

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow  # hundreds of generated requests on the real matc
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPERATIONS = [("POST", "/v1/match"), ("POST", "/v1/vacancies/analyse"), ("POST", "/v1/screen"),
+              ("POST", "/v1/checklist"), ("POST", "/v1/report"),
               ("GET", "/v1/occupations"), ("GET", "/v1/occupations/{key}"), ("GET", "/healthz"), ("GET", "/readyz")]
 CALLS: Counter[str] = Counter()
 
