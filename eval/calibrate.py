@@ -17,6 +17,9 @@ Two logistic models (scikit-learn), over features of each text's result computed
   threshold maximises Youden's J (missing recall minus covered-reported-missing) on out-of-fold predictions,
   folds grouped by item. Written beside the JSON as a joblib file whose sha256 the JSON records.
 
+``--engine soft_lo=0.32 ...`` records engine settings on the encoder's own cosine scale (``ENCODER_SETTINGS``,
+chosen on dev with ``python -m eval.tune``); the engine applies them with the calibration, unless set explicitly.
+
 The model file is ``Settings.calibration_path(encoder id)`` (``matcher/data/calibration/``), with the run's name,
 the datasets' sha256 and the chosen thresholds. It takes about a minute: rerun it whenever the encoder changes.
 """
@@ -42,7 +45,7 @@ from eval.run import REFERENCE_DATE
 from matcher import paths as locations
 from matcher.config import Settings, get_settings
 from matcher.engine import Matcher, Scored
-from matcher.engine.calibration import SCOPE_FEATURES, Calibration, CoverageModel, Logistic
+from matcher.engine.calibration import ENCODER_SETTINGS, SCOPE_FEATURES, Calibration, CoverageModel, Logistic
 from matcher.engine.coverage import COVERAGE_FEATURES
 from matcher.files import sha256_file, slug, write_atomic
 
@@ -166,19 +169,33 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", default="dev-calib-8", help="the run's name, recorded in the model file")
     p.add_argument("--dataset", action="append", help="dev JSONL files (default: eval/data/dev*.jsonl)")
+    p.add_argument("--engine", action="append", default=[], metavar="SETTING=VALUE",
+                   help=f"an engine setting on this encoder's cosine scale ({', '.join(ENCODER_SETTINGS)}), chosen "
+                        "on dev (python -m eval.tune); kept in the calibration file and applied with it (default: "
+                        "those of the encoder's current calibration)")
     args = p.parse_args(argv)
     settings: Settings = get_settings()
-    settings = settings.model_copy(update={"reference_date": settings.reference_date or REFERENCE_DATE})
+    engine: dict[str, float] = {}
+    for pair in args.engine:
+        key, _, value = pair.partition("=")
+        if key.strip() not in ENCODER_SETTINGS:
+            p.error(f"--engine {pair!r}: not one of {', '.join(ENCODER_SETTINGS)}")
+        engine[key.strip()] = float(value)
+    settings = settings.model_copy(update={"reference_date": settings.reference_date or REFERENCE_DATE, **engine})
     files = [Path(d) for d in args.dataset] if args.dataset else [locations.eval_data_dir() / f for f in DEV]
     items = [it for f in files for it in load_items(f)]
     m = Matcher.create(settings)
     out = settings.calibration_path(m.encoder.id)
     out.parent.mkdir(parents=True, exist_ok=True)
     cal = fit(items, m, args.run, out.parent)
+    # the encoder settings the features were computed under (given now, kept from its calibration, or set in the
+    # environment), when they are not the defaults
+    cal.settings = {k: getattr(m.settings, k) for k in ENCODER_SETTINGS
+                    if getattr(m.settings, k) != Settings.model_fields[k].default}
     cal.fitted_on["datasets"] = [{"path": f.name, "sha256": sha256_file(f)} for f in files]
     write_atomic(out, json.dumps(cal.model_dump(mode="json"), indent=1) + "\n")
     chosen = {"scope_threshold": cal.scope_threshold, "confident": cal.confident,
-              "coverage_threshold": cal.coverage.threshold if cal.coverage else None}
+              "coverage_threshold": cal.coverage.threshold if cal.coverage else None, "engine": cal.settings}
     print(f"{args.run}: {out}\n{json.dumps(cal.fitted_on | chosen, indent=1)}")
     return 0
 

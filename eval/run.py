@@ -161,9 +161,9 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
             "encoder": hybrid.encoder.id, "index_languages": s.languages(), "reference_date": str(s.reference_date),
             "datasets": [{"path": p.name, "sha256": sha256_file(p)} for p in paths],
             "items": len(items), "resamples": resamples,
-            "settings": {k: getattr(s, k) for k in ("cover_threshold", "soft_lo", "soft_hi", "name_lo", "name_hi",
-                                                    "name_weight", "lexical_weight", "lexical_min", "level_penalty",
-                                                    "additional_function_weight")},
+            "settings": {k: getattr(hybrid.settings, k)  # as applied: with the encoder's calibration settings
+                         for k in ("cover_threshold", "soft_lo", "soft_hi", "name_lo", "name_hi", "name_weight",
+                                   "lexical_weight", "lexical_min", "level_penalty", "additional_function_weight")},
             "systems": {"hybrid": "the engine as configured", "dense": f"the engine with {DENSE_ONLY}",
                         "tfidf": "char 3-5-gram TF-IDF of the whole text against each card (kk+ru+en), engine "
                                  "level rules", "majority": "most frequent card and level of these items; every "

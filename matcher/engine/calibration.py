@@ -20,11 +20,16 @@ import numpy as np
 import sklearn
 from pydantic import BaseModel, Field, PrivateAttr
 
+from matcher.config import Settings
 from matcher.engine.coverage import COVERAGE_FEATURES
 from matcher.errors import DatasetError
 from matcher.files import sha256_file
 
 Band = Literal["confident", "review", "unlikely"]
+
+# Engine settings on the encoder's own cosine scale: an encoder whose similarities spread differently (the domain
+# adapter's median best cosine is ~0.44, e5's ~0.85) needs its own, chosen on dev and kept in its calibration file
+ENCODER_SETTINGS = ("soft_lo", "soft_hi", "name_lo", "name_hi", "cover_threshold")
 
 # the features of a text's result that the scope model reads, in this order
 SCOPE_FEATURES = ("top_score", "margin", "top_coverage", "covered_log", "card_lexical_max", "names_max",
@@ -85,6 +90,9 @@ class Calibration(BaseModel):
     correct: Logistic
     confident: float = Field(description="P(card is right) at or above which the best card is 'confident'")
     coverage: CoverageModel | None = Field(None, description="the statement coverage classifier, if fitted")
+    settings: dict[str, float] = Field(default_factory=dict, description="engine settings on this encoder's "
+                                       f"cosine scale (any of {', '.join(ENCODER_SETTINGS)}), chosen on dev; the "
+                                       "features above were computed under them")
     fitted_on: dict = Field(default_factory=dict, description="datasets (sha256), item counts, chosen thresholds")
 
     def in_scope(self, features: dict[str, float]) -> tuple[bool, float]:
@@ -98,6 +106,14 @@ class Calibration(BaseModel):
         if not in_scope:
             return "unlikely"
         return "confident" if probability >= self.confident else "review"
+
+
+def encoder_settings(settings: Settings, cal: Calibration | None) -> Settings:
+    """``settings`` with the calibration's encoder settings, except those set explicitly (environment, overrides)."""
+    if cal is None or not cal.settings:
+        return settings
+    update = {k: v for k, v in cal.settings.items() if k in ENCODER_SETTINGS and k not in settings.model_fields_set}
+    return settings.model_copy(update=update) if update else settings
 
 
 def load(path: Path | None) -> Calibration | None:

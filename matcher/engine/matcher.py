@@ -75,7 +75,9 @@ class Matcher:
         std = standard.load(s)
         enc = encoder or get_encoder(s)
         idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s, s.contrast_path)
-        return cls(std, enc, idx, s, calib.load(s.calibration_path(enc.id)), load_contrast(s.contrast_path))
+        cal = calib.load(s.calibration_path(enc.id))
+        # the encoder's own thresholds (its calibration's settings) unless these settings name them explicitly
+        return cls(std, enc, idx, calib.encoder_settings(s, cal), cal, load_contrast(s.contrast_path))
 
     @property
     def settings(self) -> Settings:
