@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     mb.add_argument("-o", "--output")
     mb.add_argument("--top", type=int, default=None)
     mb.add_argument("--batch", type=int, default=32, help="documents per encoder batch")
+    mb.add_argument("--stream", action="store_true", help="answer each line as soon as it is read, and keep going "
+                    "past a bad line (its answer is an 'error' line): one warm process for scripts that write a "
+                    "line to stdin ('-') and wait for its answer")
     mb.add_argument("--lang", choices=["kk", "ru", "en"], help="every text in this language (default: all three)")
     mb.add_argument("--detail", choices=["full", "summary"], default="full", help="'summary': the compact result "
                     "per line (ids, scores, texts in --lang, default each text's language)")

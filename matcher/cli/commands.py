@@ -248,8 +248,18 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jsonl_item(path: str, n: int, line: str) -> dict:
+    """One line of a match-batch input: a JSON object with a 'text' string (``UserError`` naming the line)."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise UserError(f"{path}:{n}: each line needs a 'text' string")
+    return item
+
+
 def _read_jsonl(path: str) -> list[dict]:
-    items = []
     if path == "-":
         lines = sys.stdin.read().splitlines()
     else:
@@ -260,17 +270,7 @@ def _read_jsonl(path: str) -> list[dict]:
             lines = p.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError as exc:
             raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise UserError(f"{path}:{n}: each line needs a 'text' string")
-        items.append(item)
-    return items
+    return [_jsonl_item(path, n, line) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
 def _match_batch(args: argparse.Namespace) -> int:
@@ -278,6 +278,8 @@ def _match_batch(args: argparse.Namespace) -> int:
 
     from matcher.engine.views import view
 
+    if args.stream:
+        return _match_stream(args)
     items = _read_jsonl(args.input)
     m = _matcher(args.settings)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
@@ -302,6 +304,43 @@ def _match_batch(args: argparse.Namespace) -> int:
     if failures:
         print(f"matcher: {failures} of {len(items)} items could not be matched (see their 'error')",
               file=sys.stderr)
+    return 0
+
+
+def _match_stream(args: argparse.Namespace) -> int:
+    """``match-batch --stream``: the engine loads once, then each input line is answered (and flushed) as soon as
+    it is read, so a script can keep one warm process instead of paying the start-up per document. A line that is
+    not a JSON object with 'text', or a text that cannot be matched, gets an 'error' line; the stream goes on."""
+    from matcher.engine.views import view
+
+    if args.input == "-":
+        source = sys.stdin
+    elif Path(args.input).is_file():
+        source = open(args.input, encoding="utf-8")  # noqa: SIM115 - closed below
+    else:
+        raise UserError(f"{args.input}: no such file")
+    m = _matcher(args.settings)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        for n, raw in enumerate(source, start=1):
+            if not raw.strip():
+                continue
+            try:
+                item = _jsonl_item(args.input, n, raw)
+            except UserError as exc:
+                line: dict = {"id": None, "error": str(exc)}
+            else:
+                kind = item.get("kind") if item.get("kind") in ("cv", "vacancy") else "cv"
+                res = m.match_many([item["text"]], [kind], args.top)[0]
+                line = {"id": item.get("id")} | ({"error": res} if isinstance(res, str)
+                                                 else view(res, args.lang, args.detail))
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        if args.output:
+            out.close()
+        if source is not sys.stdin:
+            source.close()
     return 0
 
 

@@ -143,6 +143,28 @@ def test_match_batch(tmp_path):
     assert "error" in lines[2]
 
 
+def test_match_batch_stream_answers_each_line_as_it_arrives():
+    """``--stream``: one warm process; the answer to a line comes before the next line is written, and a bad line
+    gets an error line instead of ending the stream."""
+    proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "match-batch", "-", "--stream", "--top", "1",
+                             "--detail", "summary"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            encoding="utf-8")
+    try:
+        answers = []
+        for line in (json.dumps({"id": "a", "text": RU_INTERPRETER}, ensure_ascii=False), "not json",
+                     json.dumps({"id": "b", "text": EN_DIRECTOR})):
+            proc.stdin.write(line + "\n")
+            proc.stdin.flush()
+            answers.append(json.loads(proc.stdout.readline()))  # blocks until this line is answered
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+    finally:
+        proc.kill()
+    assert answers[0]["id"] == "a" and answers[0]["occupations"][0]["clause"] == 11
+    assert answers[1]["id"] is None and "-:2: not JSON" in answers[1]["error"]
+    assert answers[2]["id"] == "b" and answers[2]["occupations"][0]["clause"] == 17
+
+
 def test_stale_index_is_rebuilt(tmp_path, matcher):
     s = Settings()
     data_dir = tmp_path / "data"
