@@ -248,8 +248,9 @@ def _match(args: argparse.Namespace) -> int:
     return 0
 
 
-def _jsonl_item(path: str, n: int, line: str) -> dict:
-    """One line of a match-batch input: a JSON object with a 'text' string (``UserError`` naming the line)."""
+def jsonl_item(path: str | Path, n: int, line: str) -> dict:
+    """One line of a JSONL input (match-batch, screening pools): a JSON object with a 'text' string
+    (``UserError`` naming the line)."""
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -270,7 +271,7 @@ def _read_jsonl(path: str) -> list[dict]:
             lines = p.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError as exc:
             raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    return [_jsonl_item(path, n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    return [jsonl_item(path, n, line) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
 def _match_batch(args: argparse.Namespace) -> int:
@@ -326,7 +327,7 @@ def _match_stream(args: argparse.Namespace) -> int:
             if not raw.strip():
                 continue
             try:
-                item = _jsonl_item(args.input, n, raw)
+                item = jsonl_item(args.input, n, raw)
             except UserError as exc:
                 line: dict = {"id": None, "error": str(exc)}
             else:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matcher.cli.commands import UserError, _import_text_pipeline, _read_input
+from matcher.cli.commands import UserError, _import_text_pipeline, _read_input, jsonl_item
 from matcher.config import Settings
 from matcher.errors import InputError, MatcherError
 from matcher.files import write_atomic
@@ -78,15 +78,9 @@ def _jsonl_items(path: Path) -> list[CVItem]:
         raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from None
     items = []
     for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise UserError(f"{path}:{n}: each line needs a 'text' string")
-        items.append(CVItem(id=str(item.get("id", f"cv-{n}")), text=item["text"]))
+        if line.strip():
+            item = jsonl_item(path, n, line)
+            items.append(CVItem(id=str(item.get("id", f"cv-{n}")), text=item["text"]))
     return items
 
 
