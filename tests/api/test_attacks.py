@@ -197,7 +197,9 @@ def test_heavy_docx_files_leave_the_memory_where_it_was(server: Server) -> None:
     for _ in range(2):
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(send, range(8)))
-        assert [(a.status_code, a.json()["code"]) for a in answers] == [(413, "docx_too_large")] * 8
+        # each child runs out of its address space (413 docx_too_large); on a loaded machine the server's
+        # 3 s parse limit can stop it first (422 timeout): either way the parse is refused and its memory freed
+        assert all((a.status_code, a.json()["code"]) in {(413, "docx_too_large"), (422, "timeout")} for a in answers)
     after = rss_mb(server.pid)
     assert after - before < 100, (before, after)
     hosts = descendants(server.pid)
