@@ -367,11 +367,10 @@ class Matcher:
 
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
-                    in_scope: bool, band: calib.Band, p_cov: np.ndarray | None = None,
-                    shown_rows: np.ndarray | None = None, cov: np.ndarray | None = None,
-                    result_in_scope: bool = True) -> OccupationMatch:
-        if shown_rows is None:
-            shown_rows = self.shown(support, p_cov)
+                    in_scope: bool, band: calib.Band, p_cov: np.ndarray | None, shown_rows: np.ndarray,
+                    cov: np.ndarray, result_in_scope: bool) -> OccupationMatch:
+        """One card of a result; ``shown_rows`` is ``shown(support, p_cov)`` and ``cov`` the soft coverage per row,
+        computed once per text by ``result``."""
         covered, missing = [], []
         seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
@@ -395,8 +394,7 @@ class Matcher:
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
             probability=probability, in_scope=in_scope, band=band,
             covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
-            **self._takeaways(occ, missing, shown_rows, self._soft(support, self.s.soft_lo, self.s.soft_hi)
-                              if cov is None else cov, result_in_scope),
+            **self._takeaways(occ, missing, shown_rows, cov, result_in_scope),
         )
 
     def _takeaways(self, occ: Occupation, missing: list[Missing], shown: np.ndarray, cov: np.ndarray,
