@@ -187,17 +187,8 @@ async def read_screening(request: Request, svc: Service) -> Screening:
         for n, cv in enumerate(req.cvs, start=1):
             _add_cv(job, cv.id or f"cv-{n}", lambda cv=cv: clean_text(cv.text, svc))
     else:
-        parts = parse_multipart(body, request.headers.get("content-type", ""), max_parts=limit + 8)
-        vacancy_part = next((p for p in parts if p.name == "vacancy"), None)
-        cv_parts = [p for p in parts if p.name == "cvs"]
-        if vacancy_part is None or not cv_parts:
-            raise ApiError(422, "validation", "The form needs a 'vacancy' part and at least one 'cvs' part.")
-        if len(cv_parts) > limit:
-            raise _too_many(len(cv_parts), limit)
-        try:
-            job.vacancy = (await part_text(vacancy_part, svc)).text
-        except DocumentError as exc:
-            raise matcher_problem(exc, _VACANCY) from None
+        job.vacancy, cv_parts = await read_screening_form(body, request.headers.get("content-type", ""), svc, limit,
+                                                          _too_many)
         for n, part in enumerate(cv_parts, start=1):
             cv_id = (part.filename or "").strip()[:200] or f"cv-{n}"
             try:
@@ -211,6 +202,23 @@ async def read_screening(request: Request, svc: Service) -> Screening:
         raise ApiError(422, "no_readable_cvs", f"None of the CVs could be read (by position, with the code of the "
                        f"problem): {reasons}{more}.")
     return job
+
+
+async def read_screening_form(body: bytes, content_type: str, svc: Service, limit: int,
+                              too_many: Callable[[int, int], ApiError]) -> tuple[str, list[Part]]:
+    """A screening form (``/v1/screen``, ``/v1/screen/jobs``): the vacancy's text, read now (a bad vacancy is a 4xx
+    at once), and its 'cvs' parts as sent (at most ``limit``, else ``too_many(count, limit)``)."""
+    parts = parse_multipart(body, content_type, max_parts=limit + 8)
+    vacancy_part = next((p for p in parts if p.name == "vacancy"), None)
+    cv_parts = [p for p in parts if p.name == "cvs"]
+    if vacancy_part is None or not cv_parts:
+        raise ApiError(422, "validation", "The form needs a 'vacancy' part and at least one 'cvs' part.")
+    if len(cv_parts) > limit:
+        raise too_many(len(cv_parts), limit)
+    try:
+        return (await part_text(vacancy_part, svc)).text, cv_parts
+    except DocumentError as exc:
+        raise matcher_problem(exc, _VACANCY) from None
 
 
 def _vacancy_text(read: Callable[[], str]) -> str:

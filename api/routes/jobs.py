@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.errors import ApiError, matcher_problem, problems
-from api.inputs import body_kind, clean_text, parse_json, parse_multipart, part_text
+from api.inputs import body_kind, clean_text, parse_json, read_screening_form
 from api.jobs import CVInput, JobResult, JobStatus, JobStore, unique_ids
 from api.routes.deps import body_spec, require_api_key, service
 from api.schemas import ScreenRequest, ScreenUpload
@@ -57,17 +57,8 @@ async def _read_job(request: Request, svc: Service) -> tuple[str, list[CVInput]]
             except DocumentError as exc:
                 cvs.append(CVInput(id=cv_id, error=exc))
         return vacancy, cvs
-    parts = parse_multipart(body, request.headers.get("content-type", ""), max_parts=limit + 8)
-    vacancy_part = next((p for p in parts if p.name == "vacancy"), None)
-    cv_parts = [p for p in parts if p.name == "cvs"]
-    if vacancy_part is None or not cv_parts:
-        raise ApiError(422, "validation", "The form needs a 'vacancy' part and at least one 'cvs' part.")
-    if len(cv_parts) > limit:
-        raise _too_many(len(cv_parts), limit)
-    try:
-        vacancy = (await part_text(vacancy_part, svc)).text
-    except DocumentError as exc:
-        raise matcher_problem(exc, _VACANCY) from None
+    vacancy, cv_parts = await read_screening_form(body, request.headers.get("content-type", ""), svc, limit,
+                                                  _too_many)
     ids = unique_ids([(p.filename or "").strip()[:200] or f"cv-{n}" for n, p in enumerate(cv_parts, start=1)])
     return vacancy, [CVInput(id=i, data=p.data) for i, p in zip(ids, cv_parts, strict=True)]
 
