@@ -4,12 +4,18 @@ factories on the shared real ``Matcher`` (``shared_matcher``, also behind the ``
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import signal
+import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +29,8 @@ from matcher.engine import Matcher
 ROOT = Path(__file__).resolve().parent.parent
 CV_RU_PDF = ROOT / "tests" / "fixtures" / "cv_ru.pdf"  # a social worker (card 13, SBSh 4), Russian, 2 pages
 API_KEY = "test-key-0123456789"
+# the app under uvicorn, as the browser tests run it (server_process adds --host and --port)
+UVICORN_APP = ["uvicorn", "api.app:create_app", "--factory", "--log-level", "warning", "--no-access-log"]
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
@@ -228,3 +236,34 @@ def wait_until_ready(proc: subprocess.Popen, url: str, log_path: Path, wait_s: f
         if time.monotonic() > deadline:
             pytest.fail(f"the server was not ready after {wait_s} s:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.5)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server_process(module_args: list[str], log_path: Path, wait_s: float, env: dict[str, str] | None = None,
+                   stop: int = signal.SIGTERM) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``python -m <module_args> --host 127.0.0.1 --port <a free port>`` (uvicorn or ``matcher.cli serve``), its
+    output in ``log_path``; yields (``http://127.0.0.1:<port>``, the process) once /readyz answers 200, and stops
+    it with ``stop`` (killed if it has not exited 30 s later)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", *module_args, "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, stdout=log,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(proc, base + "/readyz", log_path, wait_s)
+        yield base, proc
+    finally:
+        proc.send_signal(stop)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

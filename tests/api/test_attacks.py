@@ -11,8 +11,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import RU_CV, wait_until_ready
+from helpers import RU_CV, server_process
 from text.heavy_documents import heavy_docx, heavy_pdf
 
 pytestmark = pytest.mark.slow  # a real server: about 10 s to start, and attacks that take seconds each
@@ -42,35 +40,15 @@ class Server:
     pid: int
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MATCHER_API_KEY": KEY, "MATCHER_PARSE_TIMEOUT": "3",
-           "MATCHER_BODY_TIMEOUT": "3", "MATCHER_HEADER_TIMEOUT": "3",
+    env = {"MATCHER_API_KEY": KEY, "MATCHER_PARSE_TIMEOUT": "3", "MATCHER_BODY_TIMEOUT": "3",
+           "MATCHER_HEADER_TIMEOUT": "3",
            # the DOCX (30.6 MB of XML) is let past the XML cap, to reach the parser's memory limit
            "MATCHER_MAX_DOCX_UNCOMPRESSED": str(48 * MB)}
-    log_path = ARTIFACTS / "attacks-server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "serve", "--host", "127.0.0.1", "--port",
-                                 str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(proc, base + "/readyz", log_path, READY_WAIT_S)
-        yield Server(base, "127.0.0.1", port, proc.pid)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with server_process(["matcher.cli", "serve"], ARTIFACTS / "attacks-server.log", READY_WAIT_S, env=env,
+                        stop=signal.SIGINT) as (base, proc):
+        yield Server(base, "127.0.0.1", int(base.rsplit(":", 1)[1]), proc.pid)
 
 
 # --- /proc ------------------------------------------------------------------------------------------------------

@@ -21,14 +21,11 @@ import base64
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import wait_until_ready
+from helpers import UVICORN_APP, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 CV_PDF = ROOT / "tests" / "fixtures" / "cv_ru.pdf"
@@ -61,38 +58,14 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 # --- the real server ---------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     if sync_playwright is None:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set MATCHER_CHROMIUM)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    log_path = ARTIFACTS / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_ready(proc, base + "readyz", log_path, READY_WAIT_S)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with server_process(UVICORN_APP, ARTIFACTS / "server.log", READY_WAIT_S) as (base, _):
+        yield base + "/"
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,12 @@ the job seeker's page (``test_browser.py``, whose helpers this reuses). Screensh
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import API_KEY, cv_pdf, make_docx, shared_matcher, wait_until_ready
+from helpers import API_KEY, UVICORN_APP, cv_pdf, make_docx, server_process, shared_matcher
 from test_browser import (
     A11Y_SMOKE,
     ARTIFACTS,
@@ -25,9 +23,7 @@ from test_browser import (
     CHROMIUM_ARGS,
     CONTRAST,
     READY_WAIT_S,
-    ROOT,
     Watch,
-    _free_port,
     _unavailable,
     assert_clean,
 )
@@ -55,26 +51,9 @@ def server() -> Iterator[str]:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set MATCHER_CHROMIUM)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/"
-    log_path = ARTIFACTS / "server-screen.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MATCHER_API_KEY": API_KEY, "MATCHER_JOB_CHUNK": "3"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_ready(proc, base + "readyz", log_path, READY_WAIT_S)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with server_process(UVICORN_APP, ARTIFACTS / "server-screen.log", READY_WAIT_S,
+                        env={"MATCHER_API_KEY": API_KEY, "MATCHER_JOB_CHUNK": "3"}) as (base, _):
+        yield base + "/"
 
 
 @pytest.fixture(scope="module")
