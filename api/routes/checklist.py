@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from api.errors import ApiError, problems
 from api.inputs import body_kind, parse_json
 from api.routes.deps import service
-from api.routes.match import one_language_schema
+from api.routes.match import answer_spec
 from api.schemas import ChecklistRequest
 from api.service import Service
 from matcher.engine import Matcher, MatchResult
@@ -41,10 +41,7 @@ def checklist_result(m: Matcher, req: ChecklistRequest) -> MatchResult:
 def _spec() -> dict[str, Any]:
     """The JSON body, and the answer's three shapes as ``/v1/match`` lists them (all languages, one, summary)."""
     return {"requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ChecklistRequest"}}}},
-            "responses": {"200": {"description": "all three languages (no lang); one language (lang); or the "
-                                  "summary (detail=summary)", "content": {"application/json": {"schema": {
-                                      "anyOf": [one_language_schema(MatchResult)]}}}}}}
+        "application/json": {"schema": {"$ref": "#/components/schemas/ChecklistRequest"}}}}} | answer_spec()
 
 
 @router.post("/checklist", response_model=MatchResult | MatchSummary,

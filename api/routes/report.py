@@ -17,12 +17,12 @@ from fastapi.responses import Response
 from api import report
 from api.errors import ApiError, problems
 from api.inputs import body_kind, clean_text, parse_json
+from api.routes.checklist import checklist_result
 from api.routes.deps import body_spec, service
 from api.routes.match import check_cost, read_text
-from api.schemas import MatchOptions, MatchRequest, MatchUpload, ReportRequest
+from api.schemas import ChecklistRequest, MatchOptions, MatchRequest, MatchUpload, ReportRequest
 from api.service import Service
 from matcher.engine import MatchResult
-from matcher.errors import InputError
 from matcher.standard.schema import Lang
 
 router = APIRouter(prefix="/v1", tags=["matching"])
@@ -59,16 +59,10 @@ async def make_report(request: Request, svc: Annotated[Service, Depends(service)
         req = parse_json(await request.body(), ReportRequest)
         lang, top = req.lang, req.top
         if req.statements is not None:
-            statements, clause = req.statements, req.clause
-            if len(statements) > len(m.rows):
-                raise ApiError(422, "validation", f"At most {len(m.rows)} statements can be ticked (the statements "
-                               f"of the standard); the request has {len(statements)}.")
+            ticks = ChecklistRequest(statements=req.statements, clause=req.clause, top=req.top)
 
             def run() -> MatchResult:
-                try:
-                    return m.checklist(statements, clause, top)
-                except InputError as exc:  # empty, unknown_statement, unknown_occupation: the client's to fix
-                    raise ApiError(422, exc.code, exc.message) from None
+                return checklist_result(m, ticks)  # its mistakes are 422 problems, as on /v1/checklist
         else:
             text, kind = clean_text(req.text or "", svc), req.kind
             await check_cost(request, svc, m, text)
