@@ -66,11 +66,16 @@ def _standard_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _levels(levels: list[int]) -> str:
+    """A card's SBSh range as printed: "4" or "3-4"."""
+    return "-".join(map(str, sorted({min(levels), max(levels)})))
+
+
 def _standard_show(args: argparse.Namespace) -> int:
     std = standard.load(args.settings)
     if args.card is None:
         for occ in std.occupations:
-            lv = "-".join(map(str, sorted({occ.sbsh_levels[0], occ.sbsh_levels[-1]})))
+            lv = _levels(occ.sbsh_levels)
             print(f"{occ.clause:>3}  {occ.code}  SBSh {lv:<4} {occ.name.get(args.lang)}")
         return 0
     try:
@@ -204,7 +209,7 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
               "of the social sphere, Q88100061): no level or learning plan is given for it.")
         return
     for o in res.occupations:
-        lv = "-".join(map(str, sorted({min(o.sbsh_levels), max(o.sbsh_levels)})))
+        lv = _levels(o.sbsh_levels)
         print(f"\n{o.score:.2f}  card {o.clause} {o.name.get(res.language)} [{o.code}] "
               f"SBSh {o.sbsh_level} (card {lv}) · covers {len(o.covered)}, misses {len(o.missing)}")
     best = res.occupations[0]
@@ -223,11 +228,11 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     if best.career_moves or best.beyond_standard:
         print("\ncareer moves (best card):")
         for mv in best.career_moves:
-            lv = "-".join(map(str, sorted({min(mv.sbsh_levels), max(mv.sbsh_levels)})))
+            lv = _levels(mv.sbsh_levels)
             print(f"  {mv.kind:<7} card {mv.clause} {mv.name.get(lang)} (SBSh {lv}): covers {mv.gap.covered} of "
                   f"{mv.gap.total}, {mv.gap.missing} to learn")
         for r in best.beyond_standard:
-            lv = "-".join(map(str, sorted({min(r.sbsh_levels), max(r.sbsh_levels)})))
+            lv = _levels(r.sbsh_levels)
             print(f"  onward  {r.name.get(lang)} (SBSh {lv}): an occupation outside this standard")
 
 
