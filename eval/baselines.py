@@ -19,8 +19,11 @@ from matcher.engine import level as level_mod
 from matcher.engine.lexical import CardLexical
 from matcher.standard.schema import Standard
 
+# the encoder's own signal: no lexical fusion, no level rules, no title rules (matcher.engine.titles)
 DENSE_ONLY = {"lexical_weight": 0.0, "card_lexical_weight": 0.0, "level_penalty": 0.0,
-              "overqualification_penalty": 0.0}
+              "overqualification_penalty": 0.0, "title_weight": 0.0}
+# the engine without its title rules: what the titles of the texts add
+NO_TITLES = {"title_weight": 0.0}
 
 
 class TfidfBaseline:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from eval import metrics, report
-from eval.baselines import DENSE_ONLY, MajorityBaseline, TfidfBaseline
+from eval.baselines import DENSE_ONLY, NO_TITLES, MajorityBaseline, TfidfBaseline
 from eval.dataset import EvalItem, Resolution, StatementResolver, load_items
 from matcher import paths as locations
 from matcher import standard
@@ -29,7 +29,7 @@ CLAIMS = (locations.eval_data_dir() / "claims_dev.jsonl", locations.eval_data_di
 DEFAULT_DATASETS = tuple(locations.eval_data_dir() / f for f in ("dev.jsonl", "test.jsonl", "dev_real.jsonl",
                                                                   "test_real.jsonl"))
 REFERENCE_DATE = date(2026, 11, 26)  # "today" for CVs that say "until now": the date the set was written
-SYSTEMS = ("hybrid", "dense", "tfidf", "majority")
+SYSTEMS = ("hybrid", "no-titles", "dense", "tfidf", "majority")
 CHUNK = 8  # texts per encoder call: big enough for batching, small enough for a moving progress bar
 
 
@@ -104,6 +104,7 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
 
     hybrid = Matcher.create(s)
     dense = hybrid.with_settings(**DENSE_ONLY)
+    untitled = hybrid.with_settings(**NO_TITLES)
     scored: list[Scored | str] = []
     bar = tqdm(total=len(items), desc="eval", unit="item", disable=not progress)
     for i in range(0, len(items), CHUNK):
@@ -138,6 +139,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)
         outcomes["hybrid"].append(engine_outcome(it, res, lab, canonical, it.split))
         outcomes["dense"].append(engine_outcome(it, res_dense, lab, canonical, it.split))
+        res_untitled = None if isinstance(sc, str) else untitled.result(sc, it.kind)
+        outcomes["no-titles"].append(engine_outcome(it, res_untitled, lab, canonical, it.split))
         whys.append(_why(it, res, sc if isinstance(sc, str) else None))
         ranking, scores, level = tfidf.predict(it.text)
         base = outcomes["hybrid"][-1].model_dump(exclude={"ranking", "scores", "level", "tp", "fn", "fp", "tn"})
@@ -163,8 +166,10 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
             "items": len(items), "resamples": resamples,
             "settings": {k: getattr(hybrid.settings, k)  # as applied: with the encoder's calibration settings
                          for k in ("cover_threshold", "soft_lo", "soft_hi", "name_lo", "name_hi", "name_weight",
-                                   "lexical_weight", "lexical_min", "level_penalty", "additional_function_weight")},
-            "systems": {"hybrid": "the engine as configured", "dense": f"the engine with {DENSE_ONLY}",
+                                   "lexical_weight", "lexical_min", "level_penalty", "additional_function_weight",
+                                   "title_weight")},
+            "systems": {"hybrid": "the engine as configured", "no-titles": f"the engine with {NO_TITLES}",
+                        "dense": f"the engine with {DENSE_ONLY}",
                         "tfidf": "char 3-5-gram TF-IDF of the whole text against each card (kk+ru+en), engine "
                                  "level rules", "majority": "most frequent card and level of these items; every "
                                                             "statement reported missing"},

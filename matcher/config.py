@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     #                                   similarity to each card, relative to the text's best card ("dev-lex-3")
     lexical_weight: float = 0.3  # char n-gram TF-IDF boost of statement support, Kazakh segments only
     lexical_min: float = 0.05  # lexical scores at or below this are not fused
+    title_weight: float = Field(0.2, description="score added to every card the text's title lines name "
+                                "(matcher.engine.titles: a posting's heading, a labelled position, the latest job)")
+    #                 "dev-title-12" title_weight 0-0.3 on the 130 dev items (hit@1 0.708 -> 0.877 at 0.2 and 0.3;
+    #                 dev/real 0.473 -> 0.818); the held-out split was scored once, after the choice
     level_penalty: float = 0.06  # score taken off per step the text falls short of a card's level ("dev-level-5")
     overqualification_penalty: float = 0.06  # ... and per step the education reaches above it ("dev-level-5")
     additional_function_weight: float = 0.5  # weight of an additional labour function vs a mandatory one
@@ -194,6 +198,11 @@ class Settings(BaseSettings):
     def contrast_path(self) -> Path:
         """Lines of other professions, indexed beside the statements for the scope decision (may be absent)."""
         return self.data_dir / "contrast" / "other_occupations.jsonl"
+
+    @property
+    def titles_path(self) -> Path:
+        """Job titles of the cards, as rules (``matcher.standard.titles``; may be absent)."""
+        return self.data_dir / "standards" / f"{self.standard_code}.titles.json"
 
     @property
     def overlay_path(self) -> Path:

@@ -127,6 +127,7 @@
       cardLevels: "card: {range}",
       scoreLabel: "Match",
       coverage: { cv: "Requirements covered: {n} of {total}", vacancy: "Requirements named: {n} of {total}" },
+      titleNames: "The title names this job: {title}",
       showDetails: "Show details",
       detailsShown: "Details shown below",
       detailsTitle: "Details: {name}",
@@ -305,6 +306,7 @@
       cardLevels: "по карточке: {range}",
       scoreLabel: "Соответствие",
       coverage: { cv: "Охвачено требований: {n} из {total}", vacancy: "Названо требований: {n} из {total}" },
+      titleNames: "Эту должность называет заголовок: {title}",
       showDetails: "Подробнее",
       detailsShown: "Подробности ниже",
       detailsTitle: "Подробно: {name}",
@@ -486,6 +488,7 @@
       cardLevels: "карточка бойынша: {range}",
       scoreLabel: "Сәйкестік",
       coverage: { cv: "Қамтылған талаптар: {n} / {total}", vacancy: "Аталған талаптар: {n} / {total}" },
+      titleNames: "Бұл лауазымды тақырып атайды: {title}",
       showDetails: "Толығырақ",
       detailsShown: "Толығырақ төменде",
       detailsTitle: "Толығырақ: {name}",
@@ -1238,6 +1241,7 @@
           el("span", { class: "score-value", "aria-hidden": "true", text: formatPercent(occ.score) }),
         ]),
         el("p", { class: "occ-meta", text: t("coverage." + kind, { n: st.covered.length, total: st.covered.length + st.missing.length }) }),
+        occ.title ? el("p", { class: "occ-meta occ-title", text: t("titleNames", { title: occ.title }) }) : null,
         el("div", { class: "occ-actions" }, [btn]),
       ]);
       list.appendChild(li);

@@ -212,6 +212,8 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
         lv = _levels(o.sbsh_levels)
         print(f"\n{o.score:.2f}  card {o.clause} {o.name.get(res.language)} [{o.code}] "
               f"SBSh {o.sbsh_level} (card {lv}) · covers {len(o.covered)}, misses {len(o.missing)}")
+        if o.title:
+            print(f"      title: {o.title[:120]}")
     best = res.occupations[0]
     if best.covered:
         print("\ncovered (best card):")

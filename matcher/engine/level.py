@@ -401,6 +401,16 @@ def _work_spans(text: str, today: date | None) -> list[tuple[int, int]]:
                   if not layout.is_study(p.at, context))
 
 
+def jobs(text: str, today: date | None = None) -> list[tuple[date, date, str]]:
+    """The periods of work a text names, as (first month, month after the last, the words they are read with: their
+    line or sentence), latest end first (periods of study left out)."""
+    layout = _Layout(text)
+    periods = _periods(text, today or date.today())
+    found = [(p.start, p.end, context.strip()) for p, context in zip(periods, layout.contexts(periods), strict=True)
+             if not layout.is_study(p.at, context)]
+    return [(_as_date(a), _as_date(b), ctx) for a, b, ctx in sorted(found, key=lambda x: (-x[1], -x[0]))]
+
+
 def work_periods(text: str, today: date | None = None) -> list[tuple[date, date]]:
     """The periods of work a text names (periods of study left out), as (first month, month after the last)."""
     return [(_as_date(start), _as_date(end)) for start, end in _work_spans(text, today)]

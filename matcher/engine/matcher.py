@@ -24,13 +24,16 @@ from matcher.encoders import Encoder, get_encoder
 from matcher.engine import calibration as calib
 from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
+from matcher.engine import lexical_cache
 from matcher.engine.lexical import CardLexical, ContrastLexical
 from matcher.engine.plan import Planner
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
+from matcher.engine.titles import TitleReader, title_of
 from matcher.errors import InputError
 from matcher.standard.contrast import ContrastLine, load_contrast
 from matcher.standard.curate import statements
 from matcher.standard.schema import Occupation, Standard, Statement
+from matcher.standard.titles import TitleLexicon, load_titles
 from matcher.text import Segment, is_evidence, prepare_segments, strip_pii
 from matcher.text.morphology import default_normaliser
 
@@ -41,7 +44,8 @@ class Matcher:
     """Loads the dataset, encoder and index once; ``match`` is then cheap and thread-safe for reads."""
 
     def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings,
-                 calibration: calib.Calibration | None = None, contrast: list[ContrastLine] | None = None):
+                 calibration: calib.Calibration | None = None, contrast: list[ContrastLine] | None = None,
+                 titles: TitleLexicon | None = None):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
         self.calibration = calibration
         # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
@@ -61,11 +65,17 @@ class Matcher:
         self.occ = {o.clause: o for o in std.occupations}
         self.planner = Planner(std, self.row_of, self.weights)  # learning plans and career moves (static parts)
         self.next_levels = {o.clause: self._next_level(o) for o in std.occupations}  # static: once, not per match
-        self.lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
-        self.lex_matrix = self.lexical.fit_transform([st.text.kk for st in self.rows])
-        self.card_lexical = CardLexical(std, default_normaliser() if settings.card_lexical_stems else None)
-        self.contrast_lexical = ContrastLexical(std, contrast or [])
-        self.stems = coverage_mod.StatementStems(self.rows, [kind for kind, _ in statements(std)])
+        # the fitted lexical models depend only on the dataset, the contrast set and settings: loaded from the index
+        # folder when a cold start has fitted them before (matcher.engine.lexical_cache)
+        lex = lexical_cache.load_or_fit(std, contrast or [], settings,
+                                        default_normaliser() if settings.card_lexical_stems else None)
+        self.lexical: TfidfVectorizer = lex.statements  # char n-grams of each statement row's Kazakh text
+        self.lex_matrix = lex.statement_matrix
+        self.card_lexical: CardLexical = lex.cards
+        self.contrast_lexical: ContrastLexical = lex.contrast
+        self.stems: coverage_mod.StatementStems = lex.stems
+        self.title_reader = TitleReader(titles if titles is not None else
+                                        load_titles(settings.titles_path, set(clauses)), clauses)
 
     @classmethod
     def create(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
@@ -224,6 +234,8 @@ class Matcher:
             sc.text, sc.truncated = t, truncated
             sc.card_lexical = self.card_lexical.similarities(t[: self.s.max_chars])
             sc.scope_lexical = self.contrast_lexical.similarities(t[: self.s.max_chars])
+            sc.title_hits = self.title_reader.hits(t[: self.s.max_chars], self.s.reference_date)
+            sc.titles = self.title_reader.scores(sc.title_hits)
             pos += len(segs)
             out.append(sc)
         return out
@@ -298,6 +310,8 @@ class Matcher:
             coverage = self._coverage(occ, cov)
             score = ((1 - s.name_weight - s.card_lexical_weight) * coverage + s.name_weight * float(name_score[i])
                      + s.card_lexical_weight * float(lex_score[i]))
+            if s.title_weight and sc.titles is not None:
+                score += s.title_weight * float(sc.titles[i])
             score -= s.level_penalty * level_mod.mismatch(occ, ev)
             score -= s.overqualification_penalty * level_mod.overqualification(occ, ev)
             ranked.append((score, coverage, occ))
@@ -350,8 +364,10 @@ class Matcher:
                 prob = cal.probability(scores[i], margin) * (1.0 if in_scope else (p_scope or 0.0))
                 card_in_scope = in_scope and (i == 0 or prob >= 0.5 * cal.confident)
                 band = cal.band(card_in_scope, prob)
+            title = title_of(sc.title_hits, occ.clause)
             occupations.append(self._occupation(occ, scores[i], coverage, support, best, quotes, segs, ev,
-                                                round(prob, 4), card_in_scope, band, p_cov, shown, cov, in_scope))
+                                                round(prob, 4), card_in_scope, band, p_cov, shown, cov, in_scope,
+                                                strip_pii(title) if title else None))
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
                            segments=len(segs), truncated=sc.truncated, in_scope=in_scope,
                            band=occupations[0].band if occupations else "unlikely",
@@ -368,7 +384,7 @@ class Matcher:
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
                     in_scope: bool, band: calib.Band, p_cov: np.ndarray | None, shown_rows: np.ndarray,
-                    cov: np.ndarray, result_in_scope: bool) -> OccupationMatch:
+                    cov: np.ndarray, result_in_scope: bool, title: str | None = None) -> OccupationMatch:
         """One card of a result; ``shown_rows`` is ``shown(support, p_cov)`` and ``cov`` the soft coverage per row,
         computed once per text by ``result``."""
         covered, missing = [], []
@@ -392,7 +408,7 @@ class Matcher:
         return OccupationMatch(
             clause=occ.clause, code=occ.code, name=occ.name, score=round(score, 4),
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),
-            probability=probability, in_scope=in_scope, band=band,
+            probability=probability, in_scope=in_scope, band=band, title=title,
             covered=covered, missing=missing, next_level=self.next_levels[occ.clause],
             **self._takeaways(occ, missing, shown_rows, cov, result_in_scope),
         )

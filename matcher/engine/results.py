@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -29,6 +29,8 @@ class Scored:
     contrast: np.ndarray | None = None  # (segments,): best cosine to any line of another profession (contrast set)
     quotable: np.ndarray | None = None  # (segments,): may be quoted as evidence (not a heading, language list ...)
     scope_lexical: np.ndarray | None = None  # TF-IDF of the text to the standard vs other professions (char, word)
+    titles: np.ndarray | None = None  # (cards,): 1 where a title line of the text names the card (engine.titles)
+    title_hits: list = field(default_factory=list)  # the title lines that name cards (engine.titles.TitleHit)
     text: str = ""
     truncated: bool = False
 
@@ -123,6 +125,8 @@ class OccupationMatch(BaseModel):
     probability: float = Field(description="calibrated probability that this card is the text's occupation (the "
                                "raw score when no calibration is loaded)")
     in_scope: bool = Field(description="the text is within this standard and this card is a plausible answer")
+    title: str | None = Field(None, description="the text's title line that names this card's job (a posting's "
+                              "heading, a labelled position, the latest job; personal data removed), if any")
     band: Band = Field(description="confident / review / unlikely")
     covered: list[Covered] = Field(description="statements the text shows, one per distinct statement")
     missing: list[Missing] = Field(description="statements of the card the text does not show, one per distinct "

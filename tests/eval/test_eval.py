@@ -174,7 +174,7 @@ def test_matcher_eval_on_a_slice_writes_every_file(tmp_path: Path, capsys: pytes
         assert block in doc
     assert set(doc["overall"]) == set(metrics.METRICS)
     assert set(doc["by_lang"]) == {"ru", "kk", "en"} and set(doc["by_kind"]) == {"cv", "vacancy"}
-    assert set(doc["baselines"]) == {"dense", "tfidf", "majority"}
+    assert set(doc["baselines"]) == {"no-titles", "dense", "tfidf", "majority"}
     assert doc["labels"]["unresolved"] == [{"id": picked[0]["id"], "label": "Бұл сөйлем стандартта жоқ."}]
     assert 1 <= len(doc["worst"]) <= 6
     report = (tmp_path / "one" / "report.md").read_text(encoding="utf-8")
