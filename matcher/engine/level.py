@@ -394,21 +394,23 @@ def education(text: str) -> tuple[EducationLevel, str]:
     return best
 
 
-def _work_spans(text: str, today: date | None) -> list[tuple[int, int]]:
+def _work(text: str, today: date | None) -> list[tuple[int, int, str]]:
+    """(first month, month after the last, the words it is read with) of every period of work (study left out)."""
     layout = _Layout(text)
     periods = _periods(text, today or date.today())
-    return sorted((p.start, p.end) for p, context in zip(periods, layout.contexts(periods), strict=True)
-                  if not layout.is_study(p.at, context))
+    return [(p.start, p.end, context) for p, context in zip(periods, layout.contexts(periods), strict=True)
+            if not layout.is_study(p.at, context)]
+
+
+def _work_spans(text: str, today: date | None) -> list[tuple[int, int]]:
+    return sorted((start, end) for start, end, _ in _work(text, today))
 
 
 def jobs(text: str, today: date | None = None) -> list[tuple[date, date, str]]:
     """The periods of work a text names, as (first month, month after the last, the words they are read with: their
     line or sentence), latest end first (periods of study left out)."""
-    layout = _Layout(text)
-    periods = _periods(text, today or date.today())
-    found = [(p.start, p.end, context.strip()) for p, context in zip(periods, layout.contexts(periods), strict=True)
-             if not layout.is_study(p.at, context)]
-    return [(_as_date(a), _as_date(b), ctx) for a, b, ctx in sorted(found, key=lambda x: (-x[1], -x[0]))]
+    found = sorted(_work(text, today), key=lambda x: (-x[1], -x[0]))
+    return [(_as_date(a), _as_date(b), ctx.strip()) for a, b, ctx in found]
 
 
 def work_periods(text: str, today: date | None = None) -> list[tuple[date, date]]:
