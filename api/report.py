@@ -96,6 +96,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "fit": {"kk": "Сәйкестік: {band} (ықтималдығы {probability}); карточканы қамту: {coverage}",
             "ru": "Соответствие: {band} (вероятность {probability}); охват карточки: {coverage}",
             "en": "Fit: {band} (probability {probability}); coverage of the card: {coverage}"},
+    "title_names": {"kk": "Бұл лауазымды тақырып атайды: {title}", "ru": "Эту должность называет заголовок: {title}",
+                    "en": "The title names this job: {title}"},
     "band_confident": {"kk": "сенімді", "ru": "уверенное", "en": "confident"},
     "band_review": {"kk": "тексеру қажет", "ru": "требует проверки", "en": "to be reviewed"},
     "band_unlikely": {"kk": "екіталай", "ru": "маловероятное", "en": "unlikely"},
@@ -407,6 +409,8 @@ def render(result: MatchResult, lang: Lang | None = None, today: date | None = N
     w.heading(label("match", lang))
     w.text(best["name"], size=14, bold=True, gap=0.5)
     w.text(label("card", lang, clause=best["clause"], code=best["code"]), size=9, grey=True, gap=1)
+    if best.get("title"):
+        w.text(label("title_names", lang, title=best["title"]), size=9, gap=1)
     band = LABELS[f"band_{best['band']}"][lang] if f"band_{best['band']}" in LABELS else best["band"]
     w.text(label("fit", lang, band=band, probability=_percent(best["probability"]),
                  coverage=_percent(best["coverage"])))

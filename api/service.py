@@ -123,6 +123,8 @@ class Service:
     def _encoder(self) -> Encoder:
         """The process's shared encoder, wrapped in a ``BatchingEncoder`` when ``batching`` is on."""
         s = self.settings
+        if s.e5_spinning is None:  # several jobs at once: ONNX Runtime's spinning threads would take their cores
+            s = s.model_copy(update={"e5_spinning": s.encoder_concurrency <= 1})
         encoder = get_encoder(s)
         if not s.batching:
             return encoder

@@ -10,7 +10,8 @@ same machine with the same texts. The configurations:
   (one matching job at a time) and ``MATCHER_MATCH_OMP_THREADS=0`` (OpenMP's default threads for the coverage
   classifier);
 * ``off-omp1``: the same with one OpenMP thread per job (what ``MATCHER_MATCH_OMP_THREADS=1`` alone gives);
-* ``on``: the defaults: batching on, ``MATCHER_ENCODER_CONCURRENCY=8``, one OpenMP thread per job.
+* ``on``: batching on, ``MATCHER_ENCODER_CONCURRENCY=8``, one OpenMP thread per job;
+* ``on-nospin``: the same with ONNX Runtime's threads sleeping between operators (``MATCHER_E5_SPINNING=false``).
 
 Each client posts CVs to ``POST /v1/match`` in a loop: the example CVs and the CVs of eval/data/dev.jsonl as JSON,
 and every tenth request the Russian PDF fixture as a file upload. Each client connects from its own loopback
@@ -59,6 +60,8 @@ CONFIGS: dict[str, dict[str, str]] = {
     "off": {"MATCHER_BATCHING": "false", "MATCHER_ENCODER_CONCURRENCY": "1", "MATCHER_MATCH_OMP_THREADS": "0"},
     "off-omp1": {"MATCHER_BATCHING": "false", "MATCHER_ENCODER_CONCURRENCY": "1", "MATCHER_MATCH_OMP_THREADS": "1"},
     "on": {"MATCHER_BATCHING": "true", "MATCHER_ENCODER_CONCURRENCY": "8", "MATCHER_MATCH_OMP_THREADS": "1"},
+    "on-nospin": {"MATCHER_BATCHING": "true", "MATCHER_ENCODER_CONCURRENCY": "8", "MATCHER_MATCH_OMP_THREADS": "1",
+                  "MATCHER_E5_SPINNING": "false"},
 }
 NO_CLIENT_LIMITS = {"MATCHER_CLIENT_RATE": "0", "MATCHER_CLIENT_BUDGET": "0"}
 # the flags that decide the encoder's speed (the whole line is in the --json output)

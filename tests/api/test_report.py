@@ -84,6 +84,19 @@ def test_the_report_defaults_to_the_texts_language_and_takes_a_form(client: Test
     assert r.headers["content-disposition"].endswith(f'report-{best.clause}-kk.pdf"')
 
 
+def test_the_report_says_which_title_line_names_the_job(client: TestClient, hash_matcher: Matcher) -> None:
+    text = "Социальный работник\nОпыт работы: 2019 - 2024, центр социального обслуживания на дому.\n" + \
+        statements_cv(hash_matcher, "13", "ru").split("\n", 1)[1]
+    best = hash_matcher.match(text, "cv", 3).occupations[0]
+    assert best.title == "Социальный работник"  # the rules name cards 10, 12 and 13 by it
+    for lang in ("ru", "en"):
+        body = pdf_text(client.post("/v1/report", json={"text": text, "lang": lang}).content)
+        assert api.report.label("title_names", lang, title="Социальный работник") in body
+    body = pdf_text(client.post("/v1/report", json={"text": statements_cv(hash_matcher, "13", "ru").split("\n", 1)[1],
+                                                    "lang": "en"}).content)
+    assert api.report.label("title_names", "en", title="").rstrip() not in body
+
+
 def test_the_report_of_a_checklist(client: TestClient, hash_matcher: Matcher) -> None:
     occ = hash_matcher.std.occupation("14")
     ticks = [st.id for lf in occ.labour_functions for sk in lf.skills for _, st in sk.statements()][:5]

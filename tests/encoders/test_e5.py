@@ -204,6 +204,22 @@ def test_batching_and_bucketing_settings_do_not_change_vectors(e5, texts):
     assert (e5.batch, e5.bucketing, e5.max_tokens) == (s.encode_batch, s.e5_bucketing, s.e5_max_batch_tokens)
 
 
+def test_spinning_setting_reaches_onnx_runtime_and_does_not_change_vectors(e5, texts):
+    """``e5_spinning`` false makes ONNX Runtime's threads sleep between operators (the API's default with several
+    jobs at once, api.service); the vectors are the same."""
+    def spinning(enc: E5Encoder) -> str:
+        try:
+            return enc._run.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+        except RuntimeError:  # not set: ONNX Runtime's default, spinning
+            return "default"
+
+    assert e5.runtime == "onnx" and spinning(e5) == "default"
+    calm = E5Encoder(Settings(e5_spinning=False))
+    assert spinning(calm) == "0"
+    sample = texts["segments"][:20]
+    assert np.allclose(calm.queries(sample), e5.queries(sample), atol=1e-6)
+
+
 def test_empty_input(e5):
     assert e5.queries([]).shape == (0, 384)
 

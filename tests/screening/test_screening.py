@@ -282,3 +282,12 @@ def test_screened_cv_rows_round_trip() -> None:
     row = ScreenedCV(id="a", rank=1, fit=0.5, occupation_score=0.4, required_covered=1, required_total=2,
                      sbsh_level=4, reasons=["x", "y"])
     assert ScreenedCV.model_validate_json(row.model_dump_json()) == row and row.error is None
+
+
+def test_a_cv_whose_title_names_the_vacancys_job_says_so_in_its_reasons(hm: Matcher) -> None:
+    profile = profile_vacancy(hm, vacancy_text(13))
+    named = "Социальный работник\nОпыт работы: 2019 - 2024, центр социального обслуживания на дому."
+    plain = "Опыт работы: 2019 - 2024, центр социального обслуживания на дому."
+    rows = {r.id: r for r in screen_rows(hm, profile, [("named", named), ("plain", plain)])}
+    assert "its title names this job: 'Социальный работник'" in rows["named"].reasons
+    assert not any(r.startswith("its title names") for r in rows["plain"].reasons)
