@@ -10,12 +10,28 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once, at import (os.umask sets it, so reading it later from threads would race)
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file through a temporary file and a rename, so readers never see half a file."""
+    """Write a file through a temporary file and a rename, so readers never see half a file. The file gets the
+    mode a plain ``open`` would give it (0666 less the umask; the temporary file's own is 0600), or the mode of the
+    file it replaces."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~_UMASK
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
