@@ -56,6 +56,16 @@ def make_app(**settings: object) -> FastAPI:
     return create_app(Settings(**settings), matcher=shared_matcher())
 
 
+def onnx_spins(encoder: object) -> bool:
+    """Whether an ``e5`` encoder's ONNX Runtime session lets its threads spin between operators (unset: its
+    default, spinning)."""
+    options = encoder._run.session.get_session_options()  # type: ignore[attr-defined]
+    try:
+        return options.get_session_config_entry("session.intra_op.allow_spinning") != "0"
+    except RuntimeError:  # not set
+        return True
+
+
 def is_problem(response: object, status: int, code: str | None = None) -> bool:
     """The answer is an ``application/problem+json`` with exactly the contract's keys."""
     r = response

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import onnx_spins
 
 from matcher import standard
 from matcher.config import Settings
@@ -207,15 +208,9 @@ def test_batching_and_bucketing_settings_do_not_change_vectors(e5, texts):
 def test_spinning_setting_reaches_onnx_runtime_and_does_not_change_vectors(e5, texts):
     """``e5_spinning`` false makes ONNX Runtime's threads sleep between operators (the API's default with several
     jobs at once, api.service); the vectors are the same."""
-    def spinning(enc: E5Encoder) -> str:
-        try:
-            return enc._run.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
-        except RuntimeError:  # not set: ONNX Runtime's default, spinning
-            return "default"
-
-    assert e5.runtime == "onnx" and spinning(e5) == "default"
+    assert e5.runtime == "onnx" and onnx_spins(e5)
     calm = E5Encoder(Settings(e5_spinning=False))
-    assert spinning(calm) == "0"
+    assert not onnx_spins(calm)
     sample = texts["segments"][:20]
     assert np.allclose(calm.queries(sample), e5.queries(sample), atol=1e-6)
 
