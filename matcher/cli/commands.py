@@ -19,6 +19,7 @@ from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.files import write_atomic
 from matcher.standard.parse import parse_file
+from matcher.standard.schema import Text
 
 if TYPE_CHECKING:
     from matcher.engine import Matcher
@@ -197,6 +198,12 @@ def _embed(args: argparse.Namespace) -> int:
     return 0
 
 
+_KIND_WORD = {"ability": Text(kk="машығы", ru="умение", en="skill"),
+              "knowledge": Text(kk="білімі", ru="знание", en="knowledge")}
+_MANDATORY_WORD = {True: Text(kk="міндетті", ru="обязательная", en="mandatory"),
+                   False: Text(kk="қосымша", ru="дополнительная", en="additional")}
+
+
 def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     if as_json:
         print(res.model_dump_json())
@@ -224,9 +231,15 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     if plan:  # mandatory labour functions first (*), then by what each adds to the card's coverage
         print(f"\nlearning plan (best card: the first {min(8, len(plan))} of {len(plan)}; * the card's level "
               "requires it):")
-        for p in plan[:8]:
+        shown = plan[:8]
+        for p in shown:
             print(f"  {'*' if p.required else ' '} +{p.gain:.3f} LF{p.labour_function.number}/S{p.skill.number} "
-                  f"{p.text.get(lang)}\n       {p.why.get(lang)}")
+                  f"{_KIND_WORD[p.kind].get(lang)}: {p.text.get(lang)}")
+        # each labour function named once, not under every item (its reason, ``why``, is in --json)
+        functions = {p.labour_function.number: p.labour_function for p in shown}
+        for n, lf in sorted(functions.items()):
+            duty = _MANDATORY_WORD[lf.mandatory is not False].get(lang)
+            print(f"      LF{n} ({duty}): {lf.title.get(lang)}")
     if best.career_moves or best.beyond_standard:
         print("\ncareer moves (best card):")
         for mv in best.career_moves:

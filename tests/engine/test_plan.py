@@ -288,6 +288,12 @@ def test_the_cli_prints_the_plan_and_moves_and_no_plan_out_of_scope(tmp_path, ca
     assert "lateral card 10" in out and "outside this standard" in out  # card 11: no card above it here
     plan_lines = [ln for ln in out.splitlines() if ln.startswith(("  * +", "    +"))]
     assert len(plan_lines) == 8
+    assert all(" умение: " in ln or " знание: " in ln for ln in plan_lines)  # the kind, in the CV's language
+    # each labour function of the plan is named once, below it, not under every item
+    functions = {ln.split()[2].split("/")[0] for ln in plan_lines}
+    legend = [ln.strip() for ln in out.splitlines() if ln.startswith("      LF")]
+    assert sorted(ln.split()[0] for ln in legend) == sorted(functions)
+    assert all("(обязательная)" in ln or "(дополнительная)" in ln for ln in legend)
     assert main(["match", str(other), "--top", "1"]) == 0
     out = capsys.readouterr().out
     assert "no level or learning plan" in out and "learning plan (" not in out and "career moves" not in out
