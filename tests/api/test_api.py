@@ -608,8 +608,10 @@ def test_wider_personal_data_is_masked_in_results(client: TestClient) -> None:
         assert r.status_code == 200 and r.json()["occupations"][0]["clause"] == 11
         for what, item in PII_FORMS.items():
             assert item not in r.text, what
+        # a quoted sentence that held personal data carries its mask (which sentences are quoted depends on the
+        # calibrated coverage decisions, so any of the masks of PII_CV counts)
         evidence = " ".join(c["evidence"] for o in r.json()["occupations"] for c in o["covered"])
-        assert "[PHONE]" in evidence or "[IIN]" in evidence or "[ADDRESS]" in evidence or "[ID]" in evidence
+        assert any(mask in evidence for mask in ("[PHONE]", "[IIN]", "[ADDRESS]", "[ID]", "[BIRTHDATE]"))
 
 
 def test_personal_data_never_reaches_the_logs(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
