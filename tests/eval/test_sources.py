@@ -3,11 +3,12 @@ of the pages held out to score the product independently (``../shared/eval/held-
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+
+from eval.dataset import EvalItem, load_items
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "eval" / "data"
@@ -25,9 +26,8 @@ def page_key(url: str) -> str:
     return f"{host}/{path}" + (f"?{query}" if query else "")
 
 
-def _items() -> list[dict]:
-    return [json.loads(line) for name in FILES for line in (DATA / name).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+def _items() -> list[EvalItem]:
+    return [it for name in FILES for it in load_items(DATA / name)]
 
 
 def test_page_key_ignores_spelling_only() -> None:
@@ -39,13 +39,13 @@ def test_page_key_ignores_spelling_only() -> None:
 def test_every_real_item_names_its_page_and_no_page_spans_two_splits() -> None:
     """Two items may come from one page (two jobs it describes), but never one in dev and one in test: the held-out
     split would share text with the one the engine is tuned on."""
-    real = [it for it in _items() if it.get("source") == "real"]
+    real = [it for it in _items() if it.source == "real"]
     assert len(real) >= 140
-    missing = [it["id"] for it in real if not str(it.get("source_url", "")).startswith(("http://", "https://"))]
+    missing = [it.id for it in real if not it.source_url.startswith(("http://", "https://"))]
     assert not missing, f"real-sourced items without a source_url: {missing}"
     splits: dict[str, set[str]] = {}
     for it in real:
-        splits.setdefault(page_key(it["source_url"]), set()).add(it["split"])
+        splits.setdefault(page_key(it.source_url), set()).add(it.split)
     both = [key for key, found in splits.items() if len(found) > 1]
     assert not both, f"pages restated in both splits: {both}"
 
@@ -55,5 +55,5 @@ def test_no_held_out_page_is_used() -> None:
     held = {page_key(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.lstrip().startswith("#")}
     assert len(held) >= 10
-    used = [it["id"] for it in _items() if it.get("source_url") and page_key(it["source_url"]) in held]
+    used = [it.id for it in _items() if it.source_url and page_key(it.source_url) in held]
     assert not used, f"items restated from held-out pages: {used}"
