@@ -17,7 +17,8 @@ Two logistic models (scikit-learn), over features of each text's result computed
   match runs 200 trees, not 5 x 200: 13x faster to predict, dev out-of-fold ROC AUC 0.866 against 0.868 for the
   5-fold ensemble), fitted on the labelled statements (covered / missing) of every in-domain dev item's gold card; its
   threshold maximises Youden's J (missing recall minus covered-reported-missing) on out-of-fold predictions,
-  folds grouped by item. Written beside the JSON as a joblib file whose sha256 the JSON records.
+  folds grouped by item. Written beside the JSON, frozen into an .npz (``matcher.engine.frozen``) whose sha256 the
+  JSON records.
 
 ``--engine soft_lo=0.32 ...`` records engine settings on the encoder's own cosine scale (``ENCODER_SETTINGS``,
 chosen on dev with ``python -m eval.tune``); the engine applies them with the calibration, unless set explicitly.
@@ -29,10 +30,10 @@ the datasets' sha256 and the chosen thresholds. It takes about a minute: rerun i
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from pathlib import Path
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
@@ -49,6 +50,7 @@ from matcher.config import Settings, get_settings
 from matcher.engine import Matcher, Scored
 from matcher.engine.calibration import ENCODER_SETTINGS, SCOPE_FEATURES, Calibration, CoverageModel, Logistic
 from matcher.engine.coverage import COVERAGE_FEATURES
+from matcher.engine.frozen import FrozenCoverage
 from matcher.files import sha256_file, slug, write_atomic
 
 DEV = ("dev.jsonl", "dev_real.jsonl")
@@ -148,10 +150,12 @@ def fit(items: list[EvalItem], m: Matcher, run: str, folder: Path | None = None)
     cx, cy, groups = coverage_rows(items, scored, m)
     if folder is not None and len(set(cy)) == 2 and len(set(groups)) >= 5:
         model, cov_threshold, cov_stats = fit_coverage(cx, cy, groups)
-        name = f"{m.settings.standard_code}.{slug(m.encoder.id)}.coverage.joblib"
-        tmp = folder / (name + ".tmp")
-        joblib.dump(model, tmp, compress=3)
-        tmp.replace(folder / name)
+        name = f"{m.settings.standard_code}.{slug(m.encoder.id)}.coverage.npz"
+        buf = io.BytesIO()
+        FrozenCoverage.of(model, cx).save(buf)  # checked against scikit-learn's own predictions on cx
+        write_atomic(folder / name, buf.getvalue())
+        for old in folder.glob(f"{m.settings.standard_code}.{slug(m.encoder.id)}.coverage.joblib"):
+            old.unlink()  # the format before frozen models
         coverage = CoverageModel(file=name, sha256=sha256_file(folder / name), sklearn=sklearn.__version__,
                                  features=list(COVERAGE_FEATURES), threshold=round(cov_threshold, 4))
     return Calibration(

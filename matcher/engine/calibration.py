@@ -3,7 +3,9 @@
 Both are logistic models over a few features of a text's result, fitted on the dev split only by
 ``python -m eval.calibrate`` (which names its run and writes the model file this module loads). A third model says
 whether a text shows a statement: a gradient-boosted classifier over ``coverage.COVERAGE_FEATURES``, calibrated by
-isotonic regression (scikit-learn), kept beside the JSON as a joblib file whose sha256 the JSON records. The
+isotonic regression (scikit-learn), kept beside the JSON as an ``.npz`` of its trees and calibration
+(``matcher.engine.frozen``: applied with NumPy, so a match never imports scikit-learn) whose sha256 the JSON
+records. The
 engine applies them; it never fits anything. Without a model file (a new encoder, before calibration), every text is
 in scope, the probability is the raw score (the result says so with ``band = "review"``) and a statement is covered
 when its support reaches ``cover_threshold``.
@@ -15,13 +17,12 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import joblib
 import numpy as np
-import sklearn
 from pydantic import BaseModel, Field, PrivateAttr
 
 from matcher.config import Settings
 from matcher.engine.coverage import COVERAGE_FEATURES
+from matcher.engine.frozen import FrozenCoverage
 from matcher.errors import DatasetError
 from matcher.files import sha256_file
 
@@ -54,16 +55,16 @@ class Logistic(BaseModel):
 class CoverageModel(BaseModel):
     """P(a text shows a statement) from ``COVERAGE_FEATURES``: the model file, its checksum and the threshold."""
 
-    file: str = Field(description="the joblib file, beside the calibration JSON")
+    file: str = Field(description="the frozen model (.npz), beside the calibration JSON")
     sha256: str
-    sklearn: str = Field(description="the scikit-learn version that wrote it (the file is only read by the same)")
+    sklearn: str = Field(description="the scikit-learn version that fitted it (the frozen file needs none)")
     features: list[str]
     threshold: float = Field(description="P(covered) at or above which a statement is listed as covered")
     _model: Any = PrivateAttr(default=None)
 
     def attach(self, folder: Path) -> None:
-        """Load the model file after checking its sha256 and the scikit-learn version (a file from elsewhere, or a
-        different scikit-learn, is refused: rerun ``python -m eval.calibrate``)."""
+        """Load the model file after checking its sha256 (a file from elsewhere, or one that is not a frozen model,
+        is refused: rerun ``python -m eval.calibrate``)."""
         path = folder / self.file
         if list(self.features) != list(COVERAGE_FEATURES):
             raise DatasetError(f"{path}: fitted on other coverage features; rerun python -m eval.calibrate",
@@ -71,13 +72,17 @@ class CoverageModel(BaseModel):
         if not path.is_file() or sha256_file(path) != self.sha256:
             raise DatasetError(f"{path}: missing or not the file the calibration names (sha256); rerun python -m "
                                "eval.calibrate", "dataset_missing")
-        if sklearn.__version__.split(".")[:2] != self.sklearn.split(".")[:2]:
-            raise DatasetError(f"{path}: written by scikit-learn {self.sklearn}, this is {sklearn.__version__}; "
-                               "rerun python -m eval.calibrate", "dataset_missing")
-        self._model = joblib.load(path)
+        try:
+            model = FrozenCoverage.load(path)
+        except ValueError as exc:
+            raise DatasetError(f"{path}: {exc}; rerun python -m eval.calibrate", "dataset_missing") from None
+        if model.n_features != len(COVERAGE_FEATURES):
+            raise DatasetError(f"{path}: a model of {model.n_features} features, not {len(COVERAGE_FEATURES)}; rerun "
+                               "python -m eval.calibrate", "dataset_missing")
+        self._model = model
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self._model.predict_proba(x)[:, 1]
+        return self._model.predict(x)
 
 
 class Calibration(BaseModel):

@@ -24,8 +24,8 @@ import math
 import re
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
 
+from matcher.engine.frozen import FrozenVectorizer
 from matcher.standard.schema import Statement
 from matcher.text import Segment
 
@@ -46,8 +46,10 @@ class StatementStems:
 
     def __init__(self, rows: list[Statement], kinds: list[str]):
         texts = {lang: [getattr(st.text, lang) or st.text.kk for st in rows] for lang in LANGS}
-        self.vectorizer = CountVectorizer(analyzer=prefix_stems, binary=True)
-        self.vectorizer.fit([t for lang in LANGS for t in texts[lang]])
+        from sklearn.feature_extraction.text import CountVectorizer  # fitting only: a match never imports it
+
+        self.vectorizer = FrozenVectorizer.of(CountVectorizer(analyzer=prefix_stems, binary=True)
+                                              .fit([t for lang in LANGS for t in texts[lang]]))
         self.rows = {lang: self.vectorizer.transform(texts[lang]).T.tocsr().astype(np.float32) for lang in LANGS}
         self.sizes = {lang: np.maximum(np.asarray(self.rows[lang].sum(axis=0)).ravel(), 1.0) for lang in LANGS}
         self.statement_len = np.log(np.array([max(len(st.text.kk), 1) for st in rows], dtype=np.float32))

@@ -9,8 +9,8 @@ engine fuses this with the dense coverage (``card_lexical_weight``); the evaluat
 from __future__ import annotations
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matcher.engine.frozen import FrozenVectorizer
 from matcher.standard.contrast import ContrastLine
 from matcher.standard.schema import LANGS, Occupation, Standard
 from matcher.text.morphology import Normaliser
@@ -28,6 +28,16 @@ def _tokens(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def fit_tfidf(docs: list, **options: object) -> tuple[FrozenVectorizer, object]:
+    """A ``TfidfVectorizer(**options)`` fitted on ``docs`` (scikit-learn is imported here, only when fitting), frozen
+    for ``transform``, and the documents' matrix."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(**options)
+    matrix = vec.fit_transform(docs)
+    return FrozenVectorizer.of(vec), matrix
+
+
 class CardLexical:
     """Char n-gram TF-IDF of a text against each card; with a ``Normaliser``, the mean of that and a word TF-IDF on
     stems and lemmas (each card part normalised in its own language, the text line by line in the language
@@ -35,8 +45,7 @@ class CardLexical:
 
     def __init__(self, std: Standard, normaliser: Normaliser | None = None):
         docs = [card_document(occ) for occ in std.occupations]
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        self.cards = self.vectorizer.fit_transform(docs)
+        self.vectorizer, self.cards = fit_tfidf(docs, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self.normaliser = normaliser
         if normaliser is not None:
             stems = []
@@ -44,8 +53,7 @@ class CardLexical:
                 parts = [(occ.name.get(lang), lang) for lang in LANGS]
                 parts += [(st.text.get(lang), lang) for *_, st in occ.walk() for lang in LANGS]
                 stems.append([tok for text, lang in parts if text for tok in normaliser.tokens(text, lang)])
-            self.words = TfidfVectorizer(analyzer=_tokens, sublinear_tf=True)
-            self.word_cards = self.words.fit_transform(stems)
+            self.words, self.word_cards = fit_tfidf(stems, analyzer=_tokens, sublinear_tf=True)
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine of the text to each card, in the standard's card order."""
@@ -68,9 +76,13 @@ class ContrastLexical:
             trades.setdefault(line.occupation, []).append(line.text)
         others = ["\n".join(lines) for lines in trades.values()]
         self.n_cards = len(cards)
-        self.vectorizers = [TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
-                            TfidfVectorizer(analyzer="word", sublinear_tf=True)]
-        self.docs = [v.fit_transform(cards + others) for v in self.vectorizers] if others else []
+        self.vectorizers: list[FrozenVectorizer] = []
+        self.docs = []
+        if others:
+            for options in ({"analyzer": "char_wb", "ngram_range": (3, 5)}, {"analyzer": "word"}):
+                vec, docs = fit_tfidf(cards + others, sublinear_tf=True, **options)
+                self.vectorizers.append(vec)
+                self.docs.append(docs)
 
     def similarities(self, text: str) -> np.ndarray | None:
         """[char: standard, other professions, word: standard, other professions]; None without a contrast set."""

@@ -3,15 +3,17 @@
 What ``Matcher.__init__`` fits depends only on the dataset, the contrast set, the settings that change the fit
 (``card_lexical_stems``) and the code and library versions that fit it: the statement TF-IDF (Kazakh texts, char
 3-5-grams), ``CardLexical``, ``ContrastLexical`` and the statement stems (``coverage.StatementStems``). ``load_or_fit``
-keeps them in ``<index_dir>/<code>.lexical-<variant>.<key>.joblib``, where ``key`` is a sha256 of all of it (see
+keeps them in ``<index_dir>/<code>.lexical-<variant>.<key>.pickle``, where ``key`` is a sha256 of all of it (see
 ``cache_key``), so a stale file is simply another name, never served; after a new file is written the older files
 of the same variant are removed.
 
-The file is a joblib dump (pickle: the index folder is trusted like the FAISS index next to it). Each vectorizer's
-vocabulary is stored as its terms in index order, one string and an array of lengths, not as a dict: joblib's
-unpickler rebuilds a dict of 100,000 n-grams an order of magnitude slower than this module rebuilds it. A file that
-cannot be read, holds something else or does not fit the dataset is logged and refitted; a folder that cannot be
-written (read-only) only means fitting in memory on every start. Writes go through a temporary file and a rename.
+The file is a pickle (the index folder is trusted like the FAISS index next to it) of the models as the engine
+applies them: the vectorizers frozen (``matcher.engine.frozen``), so that loading it imports neither scikit-learn nor
+joblib. Each vectorizer's vocabulary is stored as its terms in index order, one string and an array of lengths, not
+as a dict: the unpickler rebuilds a dict of 100,000 n-grams an order of magnitude slower than this module does. A
+file that cannot be read, holds something else or does not fit the dataset is logged and refitted; a folder that
+cannot be written (read-only) only means fitting in memory on every start. Writes go through a temporary file and
+a rename.
 """
 
 from __future__ import annotations
@@ -19,24 +21,22 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.metadata
-import io
 import logging
+import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import numpy as np
-import scipy
 import scipy.sparse as sp
-import sklearn
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from matcher.config import Settings
 from matcher.engine import coverage as coverage_mod
+from matcher.engine import frozen as frozen_mod
 from matcher.engine import lexical as lexical_mod
 from matcher.engine.coverage import StatementStems
+from matcher.engine.frozen import FrozenVectorizer
 from matcher.engine.lexical import CardLexical, ContrastLexical
 from matcher.files import sha256_file, slug, write_atomic
 from matcher.standard.contrast import ContrastLine
@@ -47,7 +47,7 @@ from matcher.text.morphology import Normaliser
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when what is stored, or how it is fitted, changes in a way the key does not see
+FORMAT = 2  # bump when what is stored, or how it is fitted, changes in a way the key does not see
 # libraries whose versions change the stems of a Normaliser (part of the key when card_lexical_stems is on)
 _MORPHOLOGY_PACKAGES = ("chunspell", "pymorphy3", "pymorphy3-dicts-ru", "snowballstemmer", "spacy")
 
@@ -57,7 +57,7 @@ class LexicalModels:
     """Everything lexical ``Matcher.__init__`` fits: the statement TF-IDF and its matrix (one row per statement, in
     ``curate.statements`` order), the card and contrast similarities and the statement stems."""
 
-    statements: TfidfVectorizer
+    statements: FrozenVectorizer
     statement_matrix: sp.csr_matrix
     cards: CardLexical
     contrast: ContrastLexical
@@ -67,8 +67,8 @@ class LexicalModels:
 def fit(std: Standard, contrast: list[ContrastLine], normaliser: Normaliser | None) -> LexicalModels:
     """Fit every lexical model from scratch (what a cache file holds)."""
     rows = statements(std)
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
-    matrix = vectorizer.fit_transform([st.text.kk for _, st in rows])
+    vectorizer, matrix = lexical_mod.fit_tfidf([st.text.kk for _, st in rows], analyzer="char_wb",
+                                               ngram_range=(3, 5), sublinear_tf=True, min_df=1)
     return LexicalModels(statements=vectorizer, statement_matrix=matrix, cards=CardLexical(std, normaliser),
                          contrast=ContrastLexical(std, contrast),
                          stems=StatementStems([st for _, st in rows], [kind for kind, _ in rows]))
@@ -133,17 +133,17 @@ def cache_key(std: Standard, contrast: list[ContrastLine], settings: Settings, n
     fingerprint."""
     s = settings
     parts = [f"format={FORMAT}", f"python={sys.version_info.major}.{sys.version_info.minor}",
-             f"sklearn={sklearn.__version__}", f"scipy={scipy.__version__}", f"numpy={np.__version__}",
+             f"sklearn={_version('scikit-learn')}", f"scipy={_version('scipy')}", f"numpy={np.__version__}",
              "dataset=" + _file_digest(s.dataset_path), "contrast=" + _file_digest(s.contrast_path),
              "inputs=" + _inputs_digest(std, contrast), "code=" + _source_digest(sys.modules[__name__], lexical_mod,
-                                                                                  coverage_mod),
+                                                                                  coverage_mod, frozen_mod),
              f"card_lexical_stems={s.card_lexical_stems}", *_normaliser_fingerprint(normaliser)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def cache_path(settings: Settings, key: str) -> Path:
-    """``<index_dir>/<standard>.lexical-<variant>.<key>.joblib`` (the key shortened to 32 hex digits)."""
-    return settings.index_dir / f"{slug(settings.standard_code)}.lexical-{variant(settings)}.{key[:32]}.joblib"
+    """``<index_dir>/<standard>.lexical-<variant>.<key>.pickle`` (the key shortened to 32 hex digits)."""
+    return settings.index_dir / f"{slug(settings.standard_code)}.lexical-{variant(settings)}.{key[:32]}.pickle"
 
 
 # -- packing: vocabularies as term lists ----------------------------------------------------------------------
@@ -182,10 +182,10 @@ class _Terms:
 _CONTAINERS = (LexicalModels, CardLexical, ContrastLexical, StatementStems)
 
 
-def _convert(obj: object, fn: Callable[[CountVectorizer], CountVectorizer]) -> object:
+def _convert(obj: object, fn: Callable[[FrozenVectorizer], FrozenVectorizer]) -> object:
     """A copy of ``obj`` with every vectorizer inside it (in the models' attributes and lists) replaced by
     ``fn(vectorizer)``; the original is left as it is."""
-    if isinstance(obj, CountVectorizer):
+    if isinstance(obj, FrozenVectorizer):
         return fn(obj)
     if isinstance(obj, list):
         return [_convert(x, fn) for x in obj]
@@ -197,17 +197,13 @@ def _convert(obj: object, fn: Callable[[CountVectorizer], CountVectorizer]) -> o
     return obj
 
 
-def _packed(vec: CountVectorizer) -> CountVectorizer:
-    if not hasattr(vec, "vocabulary_"):  # never fitted: ContrastLexical's without a contrast set
-        return vec
+def _packed(vec: FrozenVectorizer) -> FrozenVectorizer:
     out = copy.copy(vec)
     out.vocabulary_ = _Terms.of(vec.vocabulary_)
     return out
 
 
-def _unpacked(vec: CountVectorizer) -> CountVectorizer:
-    if not hasattr(vec, "vocabulary_"):
-        return vec  # never fitted (``_check`` refuses it wherever a fitted one is needed)
+def _unpacked(vec: FrozenVectorizer) -> FrozenVectorizer:
     terms = vec.vocabulary_
     if not isinstance(terms, _Terms):
         raise CacheProblem(f"a vectorizer whose vocabulary is a {type(terms).__name__}")
@@ -223,10 +219,10 @@ def _pack(models: LexicalModels, key: str) -> dict[str, object]:
     return {"format": FORMAT, "key": key, "models": packed}
 
 
-def _n_terms(vec: CountVectorizer) -> int:
+def _n_terms(vec: FrozenVectorizer) -> int:
     vocabulary = getattr(vec, "vocabulary_", None)
     if not isinstance(vocabulary, dict):
-        raise CacheProblem(f"a {type(vec).__name__} that was never fitted")
+        raise CacheProblem(f"a {type(vec).__name__} without a vocabulary")
     return len(vocabulary)
 
 
@@ -235,10 +231,11 @@ def _check(models: object, std: Standard, normaliser: Normaliser | None) -> Lexi
     if not isinstance(models, LexicalModels):
         raise CacheProblem(f"holds a {type(models).__name__}, not LexicalModels")
     m = models
-    expect = [("statements", m.statements, TfidfVectorizer), ("cards", m.cards, CardLexical),
+    expect = [("statements", m.statements, FrozenVectorizer), ("cards", m.cards, CardLexical),
               ("contrast", m.contrast, ContrastLexical), ("stems", m.stems, StatementStems),
-              ("card vectorizer", getattr(m.cards, "vectorizer", None), TfidfVectorizer),
-              ("stems vectorizer", getattr(m.stems, "vectorizer", None), CountVectorizer)]
+              ("card vectorizer", getattr(m.cards, "vectorizer", None), FrozenVectorizer),
+              ("stems vectorizer", getattr(m.stems, "vectorizer", None), FrozenVectorizer),
+              *(("contrast vectorizer", v, FrozenVectorizer) for v in getattr(m.contrast, "vectorizers", []))]
     for what, value, cls in expect:
         if not isinstance(value, cls):
             raise CacheProblem(f"its {what} is a {type(value).__name__}, not {cls.__name__}")
@@ -249,10 +246,10 @@ def _check(models: object, std: Standard, normaliser: Normaliser | None) -> Lexi
               (m.cards.cards, (n_cards, _n_terms(m.cards.vectorizer)))]
     if normaliser is not None:
         shapes.append((m.cards.word_cards, (n_cards, _n_terms(m.cards.words))))
-    if m.contrast.n_cards != n_cards or len(m.contrast.docs) not in (0, len(m.contrast.vectorizers)):
+    if m.contrast.n_cards != n_cards or len(m.contrast.docs) != len(m.contrast.vectorizers):
         raise CacheProblem("contrast models of another shape")
     shapes += [(docs, (docs.shape[0], _n_terms(vec))) for vec, docs in zip(m.contrast.vectorizers,
-                                                                                m.contrast.docs, strict=False)]
+                                                                                m.contrast.docs, strict=True)]
     for matrix, shape in shapes:
         if not sp.issparse(matrix) or matrix.shape != shape:
             raise CacheProblem(f"a matrix of shape {getattr(matrix, 'shape', None)}, expected {shape}")
@@ -264,7 +261,8 @@ def _check(models: object, std: Standard, normaliser: Normaliser | None) -> Lexi
 def read(path: Path, key: str, std: Standard, normaliser: Normaliser | None) -> LexicalModels:
     """The models in a cache file, checked; ``CacheProblem`` says why they cannot be used."""
     try:
-        payload = joblib.load(path)
+        with path.open("rb") as f:
+            payload = pickle.load(f)  # noqa: S301 - the index folder is trusted, as its FAISS index
     except Exception as exc:  # truncated or foreign bytes: pickle, EOF, zlib, import or attribute errors
         raise CacheProblem(f"unreadable ({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("key") != key:
@@ -287,11 +285,9 @@ def read(path: Path, key: str, std: Standard, normaliser: Normaliser | None) -> 
 
 def write(path: Path, models: LexicalModels, key: str) -> None:
     """Dump the models atomically (temporary file and rename), then remove older files of the same variant."""
-    buf = io.BytesIO()
-    joblib.dump(_pack(models, key), buf)
-    write_atomic(path, buf.getvalue())
+    write_atomic(path, pickle.dumps(_pack(models, key), protocol=pickle.HIGHEST_PROTOCOL))
     prefix = path.name.rsplit(".", 2)[0]  # <standard>.lexical-<variant>
-    for old in path.parent.glob(f"{prefix}.*.joblib"):
+    for old in [*path.parent.glob(f"{prefix}.*.pickle"), *path.parent.glob(f"{prefix}.*.joblib")]:
         if old != path:
             try:
                 old.unlink(missing_ok=True)

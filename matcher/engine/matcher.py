@@ -15,7 +15,6 @@ import math
 from collections import Counter
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher import index as index_mod
 from matcher import standard
@@ -25,6 +24,7 @@ from matcher.engine import calibration as calib
 from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
 from matcher.engine import lexical_cache
+from matcher.engine.frozen import FrozenVectorizer
 from matcher.engine.lexical import CardLexical, ContrastLexical
 from matcher.engine.plan import Planner
 from matcher.engine.results import Covered, Kind, MatchResult, Missing, NextLevel, OccupationMatch, Ref, Scored
@@ -69,7 +69,7 @@ class Matcher:
         # folder when a cold start has fitted them before (matcher.engine.lexical_cache)
         lex = lexical_cache.load_or_fit(std, contrast or [], settings,
                                         default_normaliser() if settings.card_lexical_stems else None)
-        self.lexical: TfidfVectorizer = lex.statements  # char n-grams of each statement row's Kazakh text
+        self.lexical: FrozenVectorizer = lex.statements  # char n-grams of each statement row's Kazakh text
         self.lex_matrix = lex.statement_matrix
         self.card_lexical: CardLexical = lex.cards
         self.contrast_lexical: ContrastLexical = lex.contrast

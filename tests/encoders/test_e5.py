@@ -418,7 +418,9 @@ def test_fast_tokenizer_copy_is_checked_and_gives_the_same_ids(e5, texts, tmp_pa
     shutil.copytree(e5.folder, folder, copy_function=os.link, ignore=lambda d, n: [e5_mod.FAST_TOKENIZER])
     sample = texts["statements"][::7] + EDGE_CASES
     want = e5._tok.content_ids(sample, "query: ")
-    assert e5_mod._tokenizer_parts(folder) == e5_mod._parse_tokenizer_json(folder)
+    small, pairs = e5_mod._parse_tokenizer_json(folder)
+    parts = e5_mod._tokenizer_parts(folder)
+    assert parts.small == small and parts.pairs() == pairs
     fast = folder / e5_mod.FAST_TOKENIZER
     assert fast.is_file()  # written on first use
     assert e5_mod._E5Tokenizer(folder).content_ids(sample, "query: ") == want
@@ -426,11 +428,32 @@ def test_fast_tokenizer_copy_is_checked_and_gives_the_same_ids(e5, texts, tmp_pa
         parts = {k: npz[k] for k in npz.files}
     parts["scores"] = parts["scores"] + 1.0
     np.savez(fast, **parts)
-    assert e5_mod._tokenizer_parts(folder)[1] == e5_mod._parse_tokenizer_json(folder)[1]
+    assert e5_mod._tokenizer_parts(folder).pairs() == pairs
     fast.write_bytes(fast.read_bytes()[:1000])  # truncated
     assert e5_mod._E5Tokenizer(folder).content_ids(sample, "query: ") == want
     with np.load(fast) as npz:
         assert str(npz["digest"]) == e5_mod._parts_digest(str(npz["pieces"]), npz["offsets"], npz["scores"])
+
+
+def test_the_ordinary_pieces_model_gives_the_full_models_ids(e5, texts):
+    """The tokenizer starts with a Unigram model of the pieces made of ordinary kk/ru/en characters only: on every
+    statement, dev text and segment it gives the ids of the model of all 250k pieces; a text with other characters
+    is tokenised by the full model, built on first need."""
+    from matcher.encoders import e5 as e5_mod
+
+    tok = e5_mod._E5Tokenizer(e5.folder)
+    assert 100_000 < len(tok._ordinary_ids) < 0.6 * len(tok._vocab.scores)
+    ordinary = texts["statements"] + texts["dev"] + texts["segments"] + ["résumé — «№ 5» • ✓ → ™", "tab\there"]
+    got = tok.content_ids(ordinary, "query: ")
+    assert tok._full is None  # none of them needed the full model
+    full = tok._model(None)
+    prepared = [("query: " + t.split("\0", 1)[0]).translate(tok.table) for t in ordinary]
+    assert got == [enc.ids for enc in full.encode_batch(prepared, add_special_tokens=False)]
+    reference = e5_mod._E5Tokenizer(e5.folder)  # the same tokenizer with the full model for every text
+    reference._ordinary, reference._ordinary_ids = full, np.arange(len(tok._vocab.scores))
+    exotic = ["emoji \U0001f600 ok", "\u0600\u0661", "日本語 and русский", *EDGE_CASES]
+    assert tok.content_ids(exotic, "query: ") == reference.content_ids(exotic, "query: ")
+    assert tok._full is not None
 
 
 def test_manifest_records_the_runtime(e5, tmp_path):

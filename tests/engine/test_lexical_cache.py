@@ -5,9 +5,9 @@ and never a crash when the folder cannot be written."""
 from __future__ import annotations
 
 import logging
+import pickle
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 from helpers import EN_CV, KK_CV, RU_CV
@@ -91,13 +91,13 @@ def test_a_damaged_cache_file_is_refitted_and_rewritten(tmp_path, std, contrast,
     lexical_cache.write(path, fresh, key)
     good = path.read_bytes()
     if damage == "garbage":
-        path.write_bytes(b"\x00\xffnot a joblib file" * 100)
+        path.write_bytes(b"\x00\xffnot a pickle file" * 100)
     elif damage == "truncated":
         path.write_bytes(good[: len(good) // 2])
     elif damage == "wrong type":
-        joblib.dump({"format": lexical_cache.FORMAT, "key": key, "models": ["not", "models"]}, path)
+        path.write_bytes(pickle.dumps({"format": lexical_cache.FORMAT, "key": key, "models": ["not", "models"]}))
     else:
-        joblib.dump({"format": lexical_cache.FORMAT, "key": "another key", "models": fresh}, path)
+        path.write_bytes(pickle.dumps({"format": lexical_cache.FORMAT, "key": "another key", "models": fresh}))
     with caplog.at_level(logging.WARNING, logger="matcher.engine.lexical_cache"):
         models = lexical_cache.load_or_fit(std, contrast, settings)
     assert any("refitting" in r.getMessage() for r in caplog.records), caplog.text
@@ -107,7 +107,7 @@ def test_a_damaged_cache_file_is_refitted_and_rewritten(tmp_path, std, contrast,
 
 
 def test_without_a_contrast_set_the_models_round_trip(tmp_path, std, monkeypatch):
-    """ContrastLexical without contrast lines holds vectorizers that were never fitted: stored and loaded as such."""
+    """ContrastLexical without contrast lines holds no vectorizers: stored and loaded as such."""
     settings = Settings(index_dir=tmp_path)
     first = lexical_cache.load_or_fit(std, [], settings)
     assert first.contrast.similarities(RU_CV) is None
@@ -120,9 +120,9 @@ def test_without_a_contrast_set_the_models_round_trip(tmp_path, std, monkeypatch
 
 def test_models_of_another_shape_are_refused(tmp_path, std, contrast, fresh):
     """A file whose key matches but whose models do not fit the standard (fewer statements) is not served."""
-    path = tmp_path / "models.joblib"
+    path = tmp_path / "models.pickle"
     smaller = std.model_copy(update={"occupations": std.occupations[:3]})
-    joblib.dump(lexical_cache._pack(lexical_cache.fit(smaller, contrast, None), "k"), path)
+    path.write_bytes(pickle.dumps(lexical_cache._pack(lexical_cache.fit(smaller, contrast, None), "k")))
     assert lexical_cache.read(path, "k", smaller, None).statement_matrix.shape[0] == len(statements(smaller))
     with pytest.raises(lexical_cache.CacheProblem, match="shape"):
         lexical_cache.read(path, "k", std, None)
@@ -132,7 +132,7 @@ def test_a_match_works_after_the_cache_file_is_damaged(tmp_path, hash_encoder, m
     settings = Settings(index_dir=tmp_path)
     first = Matcher.create(settings, encoder=hash_encoder)
     expected = first.match(RU_CV, "cv")
-    files = list(tmp_path.glob("*.lexical-*.joblib"))
+    files = list(tmp_path.glob("*.lexical-*.pickle"))
     assert len(files) == 1
     monkeypatch.setattr(lexical_cache, "fit", no_fit)
     second = Matcher.create(settings, encoder=hash_encoder)  # from the cache: fitting would fail
@@ -177,7 +177,7 @@ def test_changed_inputs_give_another_key_and_replace_the_stale_file(tmp_path, st
     assert lexical_cache.cache_key(std, contrast, other_file, None) != key
     lexical_cache.load_or_fit(std, contrast, settings)
     lexical_cache.load_or_fit(changed, contrast, settings)
-    names = sorted(p.name for p in tmp_path.glob("*.joblib"))
+    names = sorted(p.name for p in tmp_path.glob("*.pickle"))
     assert names == [lexical_cache.cache_path(settings, lexical_cache.cache_key(changed, contrast, settings,
                                                                                 None)).name]
 
