@@ -136,7 +136,8 @@ def test_a_damaged_or_foreign_coverage_file_is_refused(texts, tmp_path):
 @pytest.mark.slow  # the real model, in a child process
 def test_a_cold_match_on_a_warm_index_never_imports_scikit_learn(matcher, tmp_path):
     """The shared matcher has built the index and the lexical cache; a fresh ``matcher match`` then loads them and
-    the frozen coverage model, and answers without scikit-learn, SciPy's statistics or joblib."""
+    the frozen coverage model, and answers without scikit-learn, SciPy's statistics or joblib; the ``matcher``
+    command's fast exit loses none of its output and keeps its exit status."""
     cv = tmp_path / "cv.txt"
     cv.write_text((ROOT / "examples/cv_ru_interpreter.txt").read_text(encoding="utf-8"), encoding="utf-8")
     code = ("import sys, json\nfrom matcher.cli import main\n"
@@ -149,3 +150,10 @@ def test_a_cold_match_on_a_warm_index_never_imports_scikit_learn(matcher, tmp_pa
     result = json.loads(run.stdout)
     assert result["in_scope"] is True and result["occupations"][0]["covered"]  # a real answer, with evidence
     assert json.loads(run.stderr.strip().splitlines()[-1]) == []
+    # the command itself (``run``: ``main``, then os._exit for a one-shot command) prints the same, flushed
+    command = subprocess.run([sys.executable, "-m", "matcher.cli", "match", str(cv), "--json"], capture_output=True,
+                             text=True, timeout=300, cwd=ROOT)
+    assert command.returncode == 0 and command.stdout == run.stdout, command.stderr[-2000:]
+    missing = subprocess.run([sys.executable, "-m", "matcher.cli", "match", str(tmp_path / "none.txt")],
+                             capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert missing.returncode == 2 and "no such file" in missing.stderr and not missing.stdout
