@@ -6,8 +6,9 @@ lifespan), the per-client limits and the two bounded pools that CPU work runs in
   ``max_pending`` (``api.middleware.Admission``), so a burst queues instead of exhausting memory.
 * With ``batching`` (the default) the matcher's encoder is a ``matcher.encoders.batching.BatchingEncoder``: the
   segments of the jobs running at once go to the encoder in one call (same vectors; a job on an idle server does
-  not wait). Each job's other CPU work (the coverage classifier) runs with ``match_omp_threads`` OpenMP threads, so
-  that concurrent jobs share the cores instead of spinning against each other.
+  not wait). Each job's other CPU work that uses OpenMP (FAISS's search; scikit-learn when a model is fitted) runs
+  with ``match_omp_threads`` OpenMP threads, so that concurrent jobs share the cores instead of spinning against each
+  other.
 * Reading documents (pypdf, python-docx) runs in child processes (``matcher.text.sandbox.ParsePool``), at most
   ``parse_workers`` at once, each under ``parse_memory`` of address space and killed at ``parse_timeout``.
 """
@@ -160,7 +161,7 @@ class Service:
         n = self.settings.match_omp_threads
         if not n:
             return func(*args)
-        if self._threadpools is None:  # made once the matcher has loaded the OpenMP libraries (scikit-learn)
+        if self._threadpools is None:  # made once the matcher has loaded the OpenMP libraries (FAISS's)
             self._threadpools = ThreadpoolController()
         with self._threadpools.limit(limits=n, user_api="openmp"):
             return func(*args)

@@ -174,7 +174,7 @@ class Settings(BaseSettings):
                                  "for more requests (never on an idle server)")
     batch_max_queue: int = Field(256, ge=1, description="batching: most encoder calls waiting; more callers block")
     match_omp_threads: int = Field(1, ge=0, description="API: OpenMP threads of one matching job's CPU work besides "
-                                   "the encoder (the coverage classifier); 0: the library default (every core)")
+                                   "the encoder (FAISS's search); 0: the library default (every core)")
     max_pending: int = Field(
         64, ge=1, description="most POST requests in progress or queued at once; beyond that: 429 busy")
     queue_timeout: float = Field(

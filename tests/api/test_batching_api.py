@@ -114,7 +114,7 @@ def test_concurrent_requests_share_encoder_calls_and_get_their_own_answers(
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_a_matching_job_runs_with_the_configured_openmp_threads(threads: int, hash_matcher: Matcher) -> None:
-    import sklearn.ensemble  # noqa: F401 - loads scikit-learn's OpenMP runtime, as the coverage classifier does
+    import faiss  # noqa: F401 - loads FAISS's OpenMP runtime, as the matcher's index does
 
     svc = Service(Settings(match_omp_threads=threads), matcher=hash_matcher)
 
