@@ -8,14 +8,15 @@ specified, so it is kept here as arrays and applied with NumPy and SciPy's spars
 * ``FrozenVectorizer``: ``CountVectorizer.transform`` / ``TfidfVectorizer.transform`` for the configurations the
   engine fits (analyzer ``char_wb`` or ``word`` with lower-casing, or a callable analyzer; raw or binary counts;
   sublinear tf, idf and l2 norm for TF-IDF);
-* ``FrozenCoverage``: ``CalibratedClassifierCV(HistGradientBoostingClassifier, method="isotonic",
-  ensemble=False).predict_proba(x)[:, 1]`` (numerical splits only), saved as an ``.npz`` of arrays
+* ``FrozenCoverage``: ``CalibratedClassifierCV(HistGradientBoostingClassifier, method="isotonic").predict_proba(x)
+  [:, 1]`` (numerical splits only; ``ensemble`` either way), saved as an ``.npz`` of arrays
   (``allow_pickle=False``: no code is loaded from the file).
 
-``freeze`` refuses any other configuration rather than guess, and ``FrozenCoverage.of`` checks its own predictions
-against scikit-learn's on the training rows before it returns. ``tests/engine/test_frozen.py`` compares both with
-scikit-learn on real texts and real calibration features. Freezing reads fitted attributes (for the trees,
-scikit-learn's private ``_predictors`` and ``_baseline_prediction``), but never imports scikit-learn itself.
+``FrozenVectorizer.of`` refuses any other configuration rather than guess, and ``FrozenCoverage.of`` checks its
+own predictions against scikit-learn's on the rows it is given before it returns. ``tests/engine/test_frozen.py``
+compares both with scikit-learn on real texts, and ``tests/eval/test_calibrate.py`` on real calibration features.
+Freezing reads fitted attributes (for the trees, scikit-learn's private ``_predictors`` and
+``_baseline_prediction``), but never imports scikit-learn itself.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class FrozenVectorizer:
         """Freeze a fitted scikit-learn vectorizer; ``ValueError`` for a configuration ``transform`` would not
         reproduce."""
         g = vec.__dict__
-        tfidf = hasattr(vec, "_tfidf")
+        tfidf = type(vec).__name__ == "TfidfVectorizer"
         unsupported = [k for k, v in (("input", "content"), ("strip_accents", None), ("preprocessor", None),
                                       ("tokenizer", None), ("stop_words", None)) if g.get(k, v) != v]
         if g["analyzer"] not in ("char_wb", "word") and not callable(g["analyzer"]):
@@ -126,10 +127,6 @@ class FrozenVectorizer:
             norms[norms == 0.0] = 1.0
             x.data /= np.repeat(norms, np.diff(x.indptr))
         return x
-
-
-def freeze(vec: object) -> FrozenVectorizer:
-    return FrozenVectorizer.of(vec)
 
 
 @dataclass
