@@ -451,6 +451,11 @@ def test_the_ordinary_pieces_model_gives_the_full_models_ids(e5, texts):
     assert got == [enc.ids for enc in full.encode_batch(prepared, add_special_tokens=False)]
     reference = e5_mod._E5Tokenizer(e5.folder)  # the same tokenizer with the full model for every text
     reference._ordinary, reference._ordinary_ids = full, np.arange(len(tok._vocab.scores))
+    # ordinary characters that no piece holds: unknown in both models, with the same penalty
+    unknown = ["a\u0510b \u0523\u0524 text", "\u052f\u052e", "\u2065 \u206f", "\u25fd\u27bf", "ok \u04fc\u04fd"]
+    got = tok.content_ids(unknown, "query: ")
+    assert all(tok.unk in ids for ids in got) and tok._full is None
+    assert got == reference.content_ids(unknown, "query: ")
     exotic = ["emoji \U0001f600 ok", "\u0600\u0661", "日本語 and русский", *EDGE_CASES]
     assert tok.content_ids(exotic, "query: ") == reference.content_ids(exotic, "query: ")
     assert tok._full is not None
