@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -25,7 +26,8 @@ EXIT_STATUS: dict[str, int] = {code: 2 for codes in CODES.values() for code in c
 # Commands that load the models to answer once, then exit. The interpreter's own teardown after them (freeing the
 # tokenizer's 131k-piece trie, spaCy, ONNX Runtime's sessions and every module) took 0.4-0.5 s of a 2.5 s cold
 # `matcher match` (2-core AMD EPYC, 2026-12-04), so ``run`` ends them with ``os._exit`` once their output is flushed:
-# they hold no temporary files or child processes, and what they write is closed before they return.
+# they hold no temporary files or child processes, and what they write is closed before they return. `match` also
+# runs without the cyclic garbage collector (see ``run``).
 ONE_SHOT = frozenset({"match", "embed"})
 
 
@@ -151,8 +153,13 @@ def run(argv: list[str] | None = None) -> NoReturn:
     ``ONE_SHOT`` command skips the interpreter's teardown (``main`` itself, called in-process by tests and
     scripts, always returns)."""
     argv = sys.argv[1:] if argv is None else argv
-    code = main(argv)
     command = next((a for a in argv if not a.startswith("-")), None)  # the parser's only top-level option is -h
+    if command == "match":
+        # one document (at most MATCHER_MAX_CHARS): reference counting frees what it drops, and the cyclic
+        # collector's passes over the growing heap of imports and models took about 0.2 s of a 2 s cold match, for
+        # garbage that the exit discards anyway
+        gc.disable()
+    code = main(argv)
     if command in ONE_SHOT:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe (matcher match x | head) or stream
