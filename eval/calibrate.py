@@ -154,8 +154,8 @@ def fit(items: list[EvalItem], m: Matcher, run: str, folder: Path | None = None)
         buf = io.BytesIO()
         FrozenCoverage.of(model, cx).save(buf)  # checked against scikit-learn's own predictions on cx
         write_atomic(folder / name, buf.getvalue())
-        for old in folder.glob(f"{m.settings.standard_code}.{slug(m.encoder.id)}.coverage.joblib"):
-            old.unlink()  # the format before frozen models
+        # the file of the format before frozen models, if this folder has one
+        (folder / f"{m.settings.standard_code}.{slug(m.encoder.id)}.coverage.joblib").unlink(missing_ok=True)
         coverage = CoverageModel(file=name, sha256=sha256_file(folder / name), sklearn=sklearn.__version__,
                                  features=list(COVERAGE_FEATURES), threshold=round(cov_threshold, 4))
     return Calibration(

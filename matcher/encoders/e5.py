@@ -323,21 +323,19 @@ class _E5Tokenizer:
         """(ids, offsets) of each prepared text: by the ordinary model (ids mapped back to the full vocabulary) where
         every normalised character is ordinary, else by the full model."""
         normalizer = self._ordinary.normalizer
-        full = [i for i, t in enumerate(prepared)
-                if _NOT_ORDINARY.search(normalizer.normalize_str(t) if normalizer is not None else t)]
+        needs_full = [bool(_NOT_ORDINARY.search(normalizer.normalize_str(t) if normalizer is not None else t))
+                      for t in prepared]
+        if any(needs_full) and self._full is None:
+            self._full = self._model(None)
         out: list = [None] * len(prepared)
-        if len(full) < len(prepared):
-            skip = set(full)
-            rest = [i for i in range(len(prepared)) if i not in skip]
-            encoded = self._ordinary.encode_batch([prepared[i] for i in rest], add_special_tokens=False)
-            for i, enc in zip(rest, encoded, strict=True):
-                out[i] = (self._ordinary_ids[enc.ids].tolist() if enc.ids else [], enc.offsets)
-        if full:
-            if self._full is None:
-                self._full = self._model(None)
-            for i, enc in zip(full, self._full.encode_batch([prepared[i] for i in full], add_special_tokens=False),
+        for full, model in ((False, self._ordinary), (True, self._full)):
+            idx = [i for i, f in enumerate(needs_full) if f is full]
+            if not idx:
+                continue
+            for i, enc in zip(idx, model.encode_batch([prepared[i] for i in idx], add_special_tokens=False),
                               strict=True):
-                out[i] = (enc.ids, enc.offsets)
+                ids = enc.ids if full else self._ordinary_ids[np.asarray(enc.ids, dtype=np.int64)].tolist()
+                out[i] = (ids, enc.offsets)
         return out
 
     def content_ids(self, texts: list[str], prefix: str) -> list[list[int]]:

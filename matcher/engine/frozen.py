@@ -73,6 +73,8 @@ class FrozenVectorizer:
             unsupported.append("analyzer")
         if g["analyzer"] == "word" and tuple(g["ngram_range"]) != (1, 1):
             unsupported.append("ngram_range")
+        if g["analyzer"] == "word" and not isinstance(g.get("token_pattern"), str):
+            unsupported.append("token_pattern")
         if tfidf and g.get("norm") not in ("l2", None):
             unsupported.append("norm")
         if unsupported or not isinstance(getattr(vec, "vocabulary_", None), dict):
@@ -90,7 +92,7 @@ class FrozenVectorizer:
             doc = doc.lower()
         if self.analyzer == "char_wb":
             return _char_wb_ngrams(doc, *self.ngram_range)
-        return re.findall(self.token_pattern or r"(?u)\b\w\w+\b", doc)
+        return re.findall(self.token_pattern, doc)
 
     def transform(self, docs: Iterable[str]) -> sp.csr_matrix:
         """The document-term matrix of ``docs``, as the fitted vectorizer's ``transform`` gives it."""
