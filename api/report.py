@@ -138,6 +138,9 @@ LABELS: dict[str, dict[Lang, str]] = {
     "ability": {"kk": "машығы", "ru": "умение", "en": "skill"},
     "knowledge": {"kk": "білімі", "ru": "знание", "en": "knowledge"},
     "ticked_by_person": {"kk": "адам өзі белгіледі", "ru": "отмечено самим человеком", "en": "ticked by the person"},
+    "inferred": {"kk": "мәтінде анық айтылмаған, жалпы мазмұнынан шығады",
+                 "ru": "прямо в тексте не сказано, следует из текста в целом",
+                 "en": "not stated plainly: suggested by the text as a whole"},
     "plan": {"kk": "Оқу жоспары", "ru": "План обучения", "en": "Learning plan"},
     "plan_intro": {"kk": "Карточканың әлі көрсетілмеген тұжырымдары, ең пайдалысынан бастап.",
                    "ru": "Недостающие утверждения карточки, начиная с самых полезных.",
@@ -329,7 +332,9 @@ def _covered(w: _Writer, data: dict[str, Any], occ: dict[str, Any], lang: Lang) 
         w.text(label("none_covered", lang))
     for c in covered:
         kind = label(c.get("kind", "ability"), lang) if c.get("kind") in ("ability", "knowledge") else ""
-        if c.get("source") == "checklist" or not c.get("evidence"):
+        if c.get("source") == "inferred":
+            w.item(c["text"], note=", ".join(x for x in (kind, label("inferred", lang)) if x))
+        elif c.get("source") == "checklist" or not c.get("evidence"):
             w.item(c["text"], note=", ".join(x for x in (kind, label("ticked_by_person", lang)) if x)
                    if checklist else kind)
         else:

@@ -134,7 +134,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
             continue
         if res is not None and res.in_scope:
             claims += [metrics.Claim(item=it.id, lang=it.lang, source=it.source, split=it.split, statement_id=c.id,
-                                     evidence=c.evidence, label=claim_labels.get((it.id, c.id, c.evidence)))
+                                     evidence=c.evidence, label=claim_labels.get((it.id, c.id, c.evidence)),
+                                     quoted=c.source == "text", labelled_covered=canonical[c.id] in lab.covered)
                        for c in res.occupations[0].covered]
         res_dense = None if isinstance(sc, str) else dense.result(sc, it.kind)
         outcomes["hybrid"].append(engine_outcome(it, res, lab, canonical, it.split))

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
 
     evidence_filter: bool = Field(True, description="headings, the job wanted, languages, education degrees and "
                                   "contact lines never count as evidence of a statement")
+    evidence_judge: bool = Field(True, description="with the 'e5' encoder: a covered statement quotes its sentence "
+                                 "only when the evidence judge (matcher.encoders.judge) finds that the sentence shows "
+                                 "it; else it is listed as 'inferred', with no quote")
+    judge_cards: int = Field(1, ge=0, le=10, description="the evidence judge reads the covered statements of this "
+                             "many best cards (each pair costs about as much as embedding a sentence); later cards "
+                             "quote their nearest sentence unjudged (evidence_probability null)")
+    judge_threshold: float | None = Field(None, ge=0.0, le=1.0, description="P(shown) at or above which the judge "
+                                          "lets a sentence be quoted (None: the threshold its training chose on dev)")
     calibration_dir: Path = Field(default_factory=lambda: paths.data_dir() / "calibration", description="folder "
                                   "of calibration files, one per encoder id, written by python -m eval.calibrate")
 

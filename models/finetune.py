@@ -248,10 +248,11 @@ def _no_duplicate_batches(rows: list[tuple[str, str, str]], size: int):  # noqa:
         pending = rest
 
 
-def lora_factors(model, cfg: Config) -> dict[str, np.ndarray]:  # noqa: ANN001
-    """{"l{i}.{q,k,v,ao,fi,fo}.w.A": [r, in], ".B": [out, r] with the LoRA scale folded in} from a peft model."""
+def lora_factors(bert) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """{"l{i}.{q,k,v,ao,fi,fo}.w.A": [r, in], ".B": [out, r] with the LoRA scale folded in} from a BertModel with
+    peft's LoRA layers injected."""
     out = {}
-    for name, module in model[0].auto_model.named_modules():
+    for name, module in bert.named_modules():
         if not hasattr(module, "lora_A") or "default" not in getattr(module, "lora_A", {}):
             continue
         parts = name.split("encoder.layer.")[-1].split(".", 1)
@@ -318,7 +319,7 @@ def run(cfg: Config, folder: Path, standard: Path, out_dir: Path, log=print) -> 
     if cfg.method == "lora":
         from safetensors.numpy import save_file
 
-        factors = lora_factors(model, cfg)
+        factors = lora_factors(model[0].auto_model)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{cfg.name}.safetensors"
         save_file(factors, str(path), metadata={"name": cfg.name, "rank": str(cfg.rank)})

@@ -180,6 +180,7 @@
       errReport: "The report could not be made.",
       summaryTicks: "Requirements ticked: {n}",
       evidenceTicked: "You ticked it in the checklist.",
+      evidenceInferred: "No sentence says this plainly; your text as a whole suggests it. Say it in your own words to show it.",
       ctxTitle: "Your text, with the evidence marked",
       ctxIntro: "Marked sentences show requirements of this occupation. Point at a marked sentence, or reach it " +
         "with the Tab key, to see which.",
@@ -360,6 +361,7 @@
       errReport: "Не удалось подготовить отчёт.",
       summaryTicks: "Отмечено требований: {n}",
       evidenceTicked: "Вы отметили это в списке.",
+      evidenceInferred: "Прямо об этом не сказано ни в одном предложении, это следует из текста в целом. Напишите об этом своими словами, чтобы это было видно.",
       ctxTitle: "Ваш текст с отмеченными подтверждениями",
       ctxIntro: "Отмеченные фразы подтверждают требования этой профессии. Наведите указатель на фразу или " +
         "перейдите к ней клавишей Tab, чтобы увидеть, какие.",
@@ -542,6 +544,7 @@
       errReport: "Есепті жасау мүмкін болмады.",
       summaryTicks: "Белгіленген талаптар: {n}",
       evidenceTicked: "Сіз мұны тізімде белгіледіңіз.",
+      evidenceInferred: "Бұл туралы бірде-бір сөйлемде анық айтылмаған, мәтіннің жалпы мазмұнынан шығады. Көрінуі үшін оны өз сөзіңізбен жазыңыз.",
       ctxTitle: "Мәтініңіз, дәлелдері белгіленген",
       ctxIntro: "Белгіленген сөйлемдер осы кәсіптің талаптарын көрсетеді. Қайсысын екенін көру үшін сөйлемге " +
         "меңзерді апарыңыз немесе оған Tab пернесімен өтіңіз.",
@@ -1323,7 +1326,9 @@
       var item = el("li", { class: "stmt stmt-covered" }, [
         el("p", { class: "stmt-text", id: "cov-" + i }, [kindTag(c.kind), tr(c.text)]),
       ]);
-      if (ticked) {
+      if (c.source === "inferred") {
+        item.appendChild(el("p", { class: "ticked-note inferred-note", text: t("evidenceInferred") }));
+      } else if (ticked) {
         item.appendChild(el("p", { class: "ticked-note", text: t("evidenceTicked") }));
       } else {
         var fig = el("figure", { class: "evidence" }, [

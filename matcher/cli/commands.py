@@ -225,7 +225,9 @@ def _print_result(res, as_json: bool) -> None:  # noqa: ANN001
     if best.covered:
         print("\ncovered (best card):")
         for c in best.covered[:10]:
-            print(f"  {c.score:.2f} {c.text.get(res.language)}\n       <- {c.evidence[:120]}")
+            why = c.evidence[:120] if c.source == "text" else \
+                "(no sentence says it plainly: suggested by the text as a whole)"
+            print(f"  {c.score:.2f} {c.text.get(res.language)}\n       <- {why}")
     lang = res.language
     plan = best.learning_plan
     if plan:  # mandatory labour functions first (*), then by what each adds to the card's coverage

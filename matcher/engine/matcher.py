@@ -20,6 +20,7 @@ from matcher import index as index_mod
 from matcher import standard
 from matcher.config import Settings
 from matcher.encoders import Encoder, get_encoder
+from matcher.encoders.judge import EvidenceJudge, judge_for
 from matcher.engine import calibration as calib
 from matcher.engine import coverage as coverage_mod
 from matcher.engine import level as level_mod
@@ -45,9 +46,10 @@ class Matcher:
 
     def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings,
                  calibration: calib.Calibration | None = None, contrast: list[ContrastLine] | None = None,
-                 titles: TitleLexicon | None = None):
+                 titles: TitleLexicon | None = None, judge: EvidenceJudge | None = None):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
         self.calibration = calibration
+        self.judge = judge  # which covered statements a sentence really shows (None: every one is quoted)
         # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
         self.rows: list[Statement] = [st for _, st in statements(std)]
         shared = Counter(key for occ in std.occupations for key in {st.canonical for *_, st in occ.walk()})
@@ -79,15 +81,16 @@ class Matcher:
 
     @classmethod
     def create(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
-        """The dataset, the encoder (built from ``settings``: its runtime, threads, batch and cache folder) and the
-        index (loaded, or built on a first run)."""
+        """The dataset, the encoder (built from ``settings``: its runtime, threads, batch and cache folder), the
+        index (loaded, or built on a first run) and the evidence judge (``matcher.encoders.judge.judge_for``)."""
         s = settings
         std = standard.load(s)
         enc = encoder or get_encoder(s)
         idx, _ = index_mod.load_or_build(std, s.dataset_path, enc, s.languages(), s, s.contrast_path)
         cal = calib.load(s.calibration_path(enc.id))
         # the encoder's own thresholds (its calibration's settings) unless these settings name them explicitly
-        return cls(std, enc, idx, calib.encoder_settings(s, cal), cal, load_contrast(s.contrast_path))
+        return cls(std, enc, idx, calib.encoder_settings(s, cal), cal, load_contrast(s.contrast_path),
+                   judge=judge_for(s, enc))
 
     @property
     def settings(self) -> Settings:
@@ -355,6 +358,7 @@ class Matcher:
         cal = self.calibration
         in_scope, p_scope = cal.in_scope(self._scope_features(sc, support, ranked)) if cal else (True, None)
         occupations = []
+        shown_by = self._judged(sc, ranked[: min(top or len(ranked), s.judge_cards)], shown, best, quotes)
         for i, (_, coverage, occ) in enumerate(ranked[: top or len(ranked)]):
             margin = scores[i] - max(x for j, x in enumerate(scores) if j != i)
             if cal is None:
@@ -367,12 +371,32 @@ class Matcher:
             title = title_of(sc.title_hits, occ.clause)
             occupations.append(self._occupation(occ, scores[i], coverage, support, best, quotes, segs, ev,
                                                 round(prob, 4), card_in_scope, band, p_cov, shown, cov, in_scope,
-                                                strip_pii(title) if title else None))
+                                                strip_pii(title) if title else None, shown_by))
         return MatchResult(kind=kind, language=language, languages={k: v for k, v in langs.items()},
                            segments=len(segs), truncated=sc.truncated, in_scope=in_scope,
                            band=occupations[0].band if occupations else "unlikely",
                            scope_probability=None if p_scope is None else round(p_scope, 4),
                            calibration=cal.run if cal else None, level_evidence=ev, occupations=occupations)
+
+    def _judged(self, sc: Scored, ranked: list[tuple[float, float, Occupation]], shown: np.ndarray,
+                best: np.ndarray, quotes: list[str]) -> dict[int, float]:
+        """P(the quoted sentence shows the statement) per covered statement row of the cards to be returned, from
+        the evidence judge in one call (each row once, however many cards share it; a pair judged before for the
+        same scored text is not judged again); empty without a judge."""
+        if self.judge is None or not ranked:
+            return {}
+        rows = sorted({self.row_of[st.id] for _, _, occ in ranked for *_, st in occ.walk()
+                       if shown[self.row_of[st.id]]})
+        todo = [i for i in rows if (i, int(best[i])) not in sc.judged]
+        if todo:
+            texts = []
+            for i in todo:
+                lang = sc.segments[int(best[i])].lang
+                texts.append(getattr(self.rows[i].text, lang if lang in ("kk", "ru", "en") else "kk") or
+                             self.rows[i].text.kk)
+            p = self.judge.probabilities([quotes[int(best[i])] for i in todo], texts)
+            sc.judged.update({(i, int(best[i])): float(x) for i, x in zip(todo, p, strict=True)})
+        return {i: sc.judged[(i, int(best[i]))] for i in rows}
 
     def shown(self, support: np.ndarray, p_cov: np.ndarray | None) -> np.ndarray:
         """The covered decision per statement row: the calibrated P(covered) at its threshold, else support at
@@ -384,9 +408,15 @@ class Matcher:
     def _occupation(self, occ: Occupation, score: float, coverage: float, support: np.ndarray, best: np.ndarray,
                     quotes: list[str], segs: list[Segment], ev: level_mod.LevelEvidence, probability: float,
                     in_scope: bool, band: calib.Band, p_cov: np.ndarray | None, shown_rows: np.ndarray,
-                    cov: np.ndarray, result_in_scope: bool, title: str | None = None) -> OccupationMatch:
+                    cov: np.ndarray, result_in_scope: bool, title: str | None = None,
+                    shown_by: dict[int, float] | None = None) -> OccupationMatch:
         """One card of a result; ``shown_rows`` is ``shown(support, p_cov)`` and ``cov`` the soft coverage per row,
-        computed once per text by ``result``."""
+        computed once per text by ``result``; ``shown_by`` the judge's P(shown) of the covered rows (``_judged``):
+        a row below the judge's threshold is covered but ``inferred``, with no quote; a row it has not read (a card
+        after ``judge_cards``) is quoted as before."""
+        shown_by = shown_by or {}
+        threshold = self.s.judge_threshold if self.s.judge_threshold is not None else \
+            (self.judge.threshold if self.judge is not None else 0.0)
         covered, missing = [], []
         seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
@@ -398,13 +428,18 @@ class Matcher:
                     i = self.row_of[st.id]
                     shown, prob = bool(shown_rows[i]), None if p_cov is None else round(float(p_cov[i]), 4)
                     if shown:
-                        g = int(best[i])
+                        g, judged = int(best[i]), shown_by.get(i)
+                        quoted = judged is None or judged >= threshold
                         covered.append(Covered(id=st.id, kind=kind, text=st.text, score=round(float(support[i]), 4),
-                                               probability=prob, evidence=quotes[g], start=segs[g].start,
-                                               end=segs[g].end))
+                                               probability=prob, evidence=quotes[g] if quoted else "",
+                                               start=segs[g].start if quoted else 0, end=segs[g].end if quoted else 0,
+                                               source="text" if quoted else "inferred",
+                                               evidence_probability=None if judged is None else round(judged, 4)))
                     else:
                         missing.append(self._missing(lf, sk, kind, st))
-        covered.sort(key=lambda c: (-(c.probability if c.probability is not None else c.score), -c.score))
+        # quoted first, then by P(covered)
+        covered.sort(key=lambda c: (c.source != "text",
+                                    -(c.probability if c.probability is not None else c.score), -c.score))
         return OccupationMatch(
             clause=occ.clause, code=occ.code, name=occ.name, score=round(score, 4),
             sbsh_level=level_mod.estimate(occ, ev), sbsh_levels=occ.sbsh_levels, coverage=round(coverage, 4),

@@ -34,6 +34,7 @@ class Scored:
     title_hits: list[TitleHit] = field(default_factory=list)  # the title lines that name cards
     text: str = ""
     truncated: bool = False
+    judged: dict[tuple[int, int], float] = field(default_factory=dict)  # (row, segment) -> the judge's P(shown)
 
 
 class Ref(BaseModel):
@@ -49,11 +50,16 @@ class Covered(BaseModel):
     score: float = Field(description="support: the best segment's cosine, plus the Kazakh lexical boost")
     probability: float | None = Field(None, description="P(the evidence shows the statement), from the calibrated "
                                       "coverage classifier; null when the encoder has no calibration")
-    evidence: str = Field(description="the sentence of the submitted text that shows the statement (PII removed)")
+    evidence: str = Field(description="the sentence of the submitted text that shows the statement (PII removed); "
+                          "empty when source is not 'text'")
     start: int = Field(description="character offset of that sentence in the submitted text")
     end: int = Field(description="character offset just after it")
-    source: Literal["text", "checklist"] = Field("text", description="'text': shown by the submitted text; "
-                                                 "'checklist': ticked by the person (no evidence, offsets 0)")
+    source: Literal["text", "checklist", "inferred"] = Field(
+        "text", description="'text': a sentence of the submitted text shows it (the quote); 'inferred': the text "
+        "as a whole suggests it, but no sentence says it plainly (the evidence judge), so nothing is quoted "
+        "(evidence empty, offsets 0); 'checklist': ticked by the person (no evidence, offsets 0)")
+    evidence_probability: float | None = Field(None, description="P(the nearest sentence shows the statement), "
+                                               "from the evidence judge; null when no judge ran")
 
 
 class Missing(BaseModel):

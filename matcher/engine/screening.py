@@ -85,7 +85,8 @@ def assess(profile: VacancyProfile, cv_id: str, res: MatchResult) -> ScreenedCV:
     reasons = [f"covers {len(hits)} of {len(required)} statements the vacancy requires"]
     if mine.title:
         reasons.append(f"its title names this job: '{mine.title[:90]}'")
-    reasons += [f"'{h.evidence[:90]}' -> {h.text.kk[:80]}" for h in sorted(hits, key=lambda h: (-h.score, h.id))[:3]]
+    quoted = [h for h in hits if h.source == "text"]  # an inferred statement has no sentence to show
+    reasons += [f"'{h.evidence[:90]}' -> {h.text.kk[:80]}" for h in sorted(quoted, key=lambda h: (-h.score, h.id))[:3]]
     reasons.append(f"fit to card {vac.clause}: {mine.score:.2f}; estimated level {mine.sbsh_level} "
                    f"(vacancy asks {vac.sbsh_level})")
     if top_card.clause != vac.clause:
@@ -111,7 +112,9 @@ def screen_rows(m: Matcher, profile: VacancyProfile, cvs: Sequence[tuple[str, st
     batch. A CV the matcher cannot read gives an error row, never an exception."""
     if not cvs:
         return []
-    results = m.match_many([t for _, t in cvs], ["cv"] * len(cvs))
+    # the evidence judge is not run on the CVs of a screening: its reasons quote each CV's nearest sentences, and
+    # at a region's scale a judge pass per CV would cost as much again as matching it
+    results = m.with_settings(judge_cards=0).match_many([t for _, t in cvs], ["cv"] * len(cvs))
     rows = []
     for (cv_id, text), res in zip(cvs, results, strict=True):
         if isinstance(res, str):

@@ -61,7 +61,8 @@ def analyse(m: Matcher, text: str, alternatives: int = 2) -> VacancyAnalysis:
         Requirement(id=st.id, kind=kind, text=st.text,
                     labour_function=Ref(number=lf.number, title=lf.title, mandatory=lf.mandatory),
                     skill=Ref(number=sk.number, title=sk.title),
-                    evidence=covered[st.id].evidence if st.id in covered else None,
+                    evidence=covered[st.id].evidence if st.id in covered and covered[st.id].source == "text"
+                    else None,
                     score=covered[st.id].score if st.id in covered else None)
         for lf, sk, kind, st in m.occupation(vac.clause).walk() if st.id in wanted
     ]

@@ -71,6 +71,8 @@ class BriefCovered(_Brief):
                           "person ticked it (checklist)")
     start: int = Field(description="character offset of the evidence in the submitted text (0 for a tick)")
     end: int = Field(description="character offset just after it (0 for a tick)")
+    source: Literal["text", "checklist", "inferred"] = Field("text", description="as in the full result: "
+                                                             "'inferred' has no quote (no sentence shows it)")
 
 
 class BriefStatement(_Brief):

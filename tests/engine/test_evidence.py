@@ -3,6 +3,7 @@ language lists as proof, and a calibrated in-scope answer."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from helpers import RU_CV
 
@@ -21,6 +22,9 @@ def test_covered_is_one_line_per_distinct_statement_with_offsets(matcher: Matche
         assert len(keys) == len(set(keys)), f"card {occ.clause} repeats a statement"
         assert not {canon[m.id] for m in occ.missing} & set(keys)
         for c in occ.covered:
+            if c.source == "inferred":  # the evidence judge found no sentence that shows it: nothing quoted
+                assert c.evidence == "" and c.start == c.end == 0
+                continue
             assert 0 <= c.start < c.end <= len(RU_WITH_NOISE)
             assert " ".join(RU_WITH_NOISE[c.start : c.end].split())[:20] == c.evidence[:20]
 
@@ -115,3 +119,38 @@ def test_the_contrast_set_is_indexed_and_read(matcher: Matcher) -> None:
     other, _ = matcher.calibration_inputs(matcher.score(OTHER_TRADES["ru"]))
     assert other["lexical_share_char"] < feats["lexical_share_char"]
     assert other["lexical_share_word"] < feats["lexical_share_word"]
+
+
+class _KeywordJudge:
+    """A stand-in evidence judge for the contract: a sentence shows a statement when it has a word of it."""
+
+    threshold = 0.5
+
+    def probabilities(self, sentences: list[str], statements: list[str]) -> np.ndarray:
+        def shows(s: str, st: str) -> bool:
+            return bool({w[:5] for w in s.lower().split() if len(w) > 4} & {w[:5] for w in st.lower().split()})
+        return np.array([0.9 if shows(s, st) else 0.1 for s, st in zip(sentences, statements, strict=True)])
+
+
+def test_the_judge_only_decides_what_is_quoted_never_what_is_covered(hash_matcher: Matcher) -> None:
+    base = hash_matcher.with_settings(cover_threshold=0.3)  # the hashing encoder's cosines are low
+    plain = base.result(base.score(RU_CV), "cv", top=3)
+    judged_matcher = base.with_settings(judge_cards=3)
+    judged_matcher.judge = _KeywordJudge()
+    judged = judged_matcher.result(judged_matcher.score(RU_CV), "cv", top=3)
+    sources = set()
+    for a, b in zip(plain.occupations, judged.occupations, strict=True):
+        assert a.clause == b.clause and a.score == b.score and a.coverage == b.coverage
+        assert {c.id for c in a.covered} == {c.id for c in b.covered}
+        assert [m.id for m in a.missing] == [m.id for m in b.missing]
+        assert all(c.source == "text" and c.evidence_probability is None for c in a.covered)
+        for c in b.covered:
+            sources.add(c.source)
+            assert c.evidence_probability is not None
+            if c.source == "inferred":
+                assert c.evidence_probability < 0.5 and c.evidence == "" and c.start == c.end == 0
+            else:
+                assert c.evidence_probability >= 0.5 and c.evidence and c.end > c.start
+        quoted = [c.source == "text" for c in b.covered]
+        assert quoted == sorted(quoted, reverse=True), "quoted statements come first"
+    assert sources == {"text", "inferred"}, "this CV has both kinds"
