@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -46,10 +48,14 @@ class Matcher:
 
     def __init__(self, std: Standard, encoder: Encoder, idx: index_mod.StatementIndex, settings: Settings,
                  calibration: calib.Calibration | None = None, contrast: list[ContrastLine] | None = None,
-                 titles: TitleLexicon | None = None, judge: EvidenceJudge | None = None):
+                 titles: TitleLexicon | None = None,
+                 judge: Callable[[], EvidenceJudge | None] | None = None):
         self.std, self.encoder, self.idx, self.s = std, encoder, idx, settings
         self.calibration = calibration
-        self.judge = judge  # which covered statements a sentence really shows (None: every one is quoted)
+        # which covered statements a sentence really shows (None: every one is quoted): ``judge`` loads it, on the
+        # first result that needs it (not the CVs of a screening, judge_cards=0), once for this matcher and its
+        # with_settings copies
+        self._judge = _Once(judge or (lambda: None))
         # one row per statement of every card, in card order; a statement shared by n cards weighs 1/sqrt(n)
         self.rows: list[Statement] = [st for _, st in statements(std)]
         shared = Counter(key for occ in std.occupations for key in {st.canonical for *_, st in occ.walk()})
@@ -90,11 +96,20 @@ class Matcher:
         cal = calib.load(s.calibration_path(enc.id))
         # the encoder's own thresholds (its calibration's settings) unless these settings name them explicitly
         return cls(std, enc, idx, calib.encoder_settings(s, cal), cal, load_contrast(s.contrast_path),
-                   judge=judge_for(s, enc))
+                   judge=lambda: judge_for(s, enc))
 
     @property
     def settings(self) -> Settings:
         return self.s
+
+    @property
+    def judge(self) -> EvidenceJudge | None:
+        return self._judge.get()
+
+    @judge.setter
+    def judge(self, value: EvidenceJudge | None) -> None:
+        """Replace the judge of this matcher only (its with_settings copies made before keep theirs)."""
+        self._judge = _Once(lambda: value)
 
     @property
     def index_size(self) -> int:
@@ -383,7 +398,7 @@ class Matcher:
         """P(the quoted sentence shows the statement) per covered statement row of the cards to be returned, from
         the evidence judge in one call (each row once, however many cards share it; a pair judged before for the
         same scored text is not judged again); empty without a judge."""
-        if self.judge is None or not ranked:
+        if not ranked or self.judge is None:
             return {}
         rows = sorted({self.row_of[st.id] for _, _, occ in ranked for *_, st in occ.walk()
                        if shown[self.row_of[st.id]]})
@@ -415,8 +430,9 @@ class Matcher:
         a row below the judge's threshold is covered but ``inferred``, with no quote; a row it has not read (a card
         after ``judge_cards``) is quoted as before."""
         shown_by = shown_by or {}
-        threshold = self.s.judge_threshold if self.s.judge_threshold is not None else \
-            (self.judge.threshold if self.judge is not None else 0.0)
+        threshold = 0.0
+        if shown_by:  # then the judge is loaded
+            threshold = self.s.judge_threshold if self.s.judge_threshold is not None else self.judge.threshold
         covered, missing = [], []
         seen: set[str] = set()  # a statement the card repeats (a law in several skills) is listed once
         for lf in sorted(occ.labour_functions, key=lambda f: (not f.mandatory, f.number)):
@@ -482,3 +498,18 @@ class Matcher:
             return [c.id for c in vac.covered]
         return [st.id for lf, _, _, st in self.occ[vac.clause].walk() if lf.mandatory]
 
+
+class _Once:
+    """The value of ``load()``, computed on first use, once, under a lock (API threads share the matcher)."""
+
+    def __init__(self, load: Callable[[], object]):
+        self._load: Callable[[], object] | None = load
+        self._value: object = None
+        self._lock = threading.Lock()
+
+    def get(self):  # noqa: ANN201 - whatever load returns
+        if self._load is not None:
+            with self._lock:
+                if self._load is not None:
+                    self._value, self._load = self._load(), None
+        return self._value

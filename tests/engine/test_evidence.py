@@ -154,3 +154,21 @@ def test_the_judge_only_decides_what_is_quoted_never_what_is_covered(hash_matche
         quoted = [c.source == "text" for c in b.covered]
         assert quoted == sorted(quoted, reverse=True), "quoted statements come first"
     assert sources == {"text", "inferred"}, "this CV has both kinds"
+
+
+def test_the_judge_is_loaded_once_on_first_need_and_never_with_judge_cards_0(hash_matcher: Matcher) -> None:
+    calls: list[int] = []
+
+    def load() -> _KeywordJudge:
+        calls.append(1)
+        return _KeywordJudge()
+
+    m = Matcher(hash_matcher.std, hash_matcher.encoder, hash_matcher.idx,
+                hash_matcher.s.model_copy(update={"cover_threshold": 0.3}), judge=load)
+    m.with_settings(judge_cards=0).match_many([RU_CV, RU_CV], ["cv", "cv"])
+    assert calls == [], "a screening's CVs never load the judge"
+    copy = m.with_settings(judge_cards=3)
+    res = copy.match(RU_CV, "cv", top=3)
+    m.match(RU_CV, "cv")
+    assert calls == [1], "loaded once, shared by the with_settings copies"
+    assert any(c.source == "inferred" for c in res.occupations[0].covered)
