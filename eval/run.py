@@ -162,7 +162,8 @@ def evaluate(datasets: list[Path] | None, out: Path | None, settings: Settings,
 
     doc = {
         "run": {
-            "encoder": hybrid.encoder.id, "index_languages": s.languages(), "reference_date": str(s.reference_date),
+            "encoder": hybrid.encoder.id, "judge": hybrid.judge.id if hybrid.judge else None,
+            "index_languages": s.languages(), "reference_date": str(s.reference_date),
             "datasets": [{"path": p.name, "sha256": sha256_file(p)} for p in paths],
             "items": len(items), "resamples": resamples,
             "settings": {k: getattr(hybrid.settings, k)  # as applied: with the encoder's calibration settings
