@@ -43,8 +43,9 @@ from eval.run import CLAIMS
 from matcher import paths as locations
 from matcher.config import get_settings
 from matcher.encoders.judge import HEAD, JUDGE, batches, padded, pair_ids
-from matcher.engine import Matcher
-from matcher.text import strip_pii
+from matcher.engine import Matcher, Scored
+from matcher.standard.schema import Statement
+from matcher.text import quote
 from models import finetune
 
 DEV = ("dev.jsonl", "dev_real.jsonl")
@@ -57,11 +58,6 @@ class Pair:
     statement: str
     label: float
     origin: str  # "paraphrase", "hard", "other-card", "dev-missing", "dev-ood", "claim"
-
-
-def quote(text: str, start: int, end: int) -> str:
-    """The sentence as the engine quotes it (``Matcher.result``): PII removed, whitespace collapsed."""
-    return " ".join(strip_pii(text[start:end]).split())
 
 
 def paraphrase_pairs(m: Matcher, rng: random.Random, hard: int = 2) -> list[Pair]:
@@ -107,19 +103,21 @@ def dev_pairs(m: Matcher, items: list[EvalItem], exclude: set[tuple[str, str]],
         if isinstance(sc, str) or not sc.segments:
             continue
         dense = sc.dense if sc.quotable is None else np.where(sc.quotable[:, None], sc.dense, -1.0)
-        segs = sc.segments
 
         def nearest(row: int, k: int, dense: np.ndarray = dense) -> list[int]:
             order = np.argsort(-dense[:, row])[:k]
             return [int(g) for g in order if dense[g, row] > -1.0]
 
+        def pairs(st: Statement, k: int, label: float, origin: str, sc: Scored = sc, it: EvalItem = it) -> None:
+            """The ``k`` sentences of the text nearest to ``st``, as the engine quotes them, with ``st`` in each
+            sentence's language."""
+            for g in nearest(m.row_of[st.id], k):
+                seg = sc.segments[g]
+                out.append(Pair(quote(sc.text, seg), st.text.get(_lang(seg.lang, it)), label, origin))
+
         if it.out_of_domain:
-            support = m.support(sc)
-            for row in np.argsort(-support)[:5]:
-                st = m.rows[int(row)]
-                for g in nearest(int(row), 1):
-                    out.append(Pair(quote(sc.text, segs[g].start, segs[g].end),
-                                    getattr(st.text, _lang(segs[g].lang, it)) or st.text.kk, 0.0, "dev-ood"))
+            for row in np.argsort(-m.support(sc))[:5]:
+                pairs(m.rows[int(row)], 1, 0.0, "dev-ood")
             continue
         lab = resolver.resolve(it)
         seen: set[str] = set()
@@ -128,15 +126,10 @@ def dev_pairs(m: Matcher, items: list[EvalItem], exclude: set[tuple[str, str]],
                 continue
             seen.add(st.canonical)
             if st.canonical in lab.missing:
-                for g in nearest(m.row_of[st.id], 2):
-                    out.append(Pair(quote(sc.text, segs[g].start, segs[g].end),
-                                    getattr(st.text, _lang(segs[g].lang, it)) or st.text.kk, 0.0, "dev-missing"))
+                pairs(st, 2, 0.0, "dev-missing")
             elif st.canonical in lab.covered:
                 # the text shows it, but its nearest sentence is the one that shows it only some of the time
-                for g in nearest(m.row_of[st.id], 1):
-                    out.append(Pair(quote(sc.text, segs[g].start, segs[g].end),
-                                    getattr(st.text, _lang(segs[g].lang, it)) or st.text.kk, covered_label,
-                                    "dev-covered"))
+                pairs(st, 1, covered_label, "dev-covered")
     return out
 
 
@@ -153,7 +146,7 @@ def claim_pairs(m: Matcher, items: dict[str, EvalItem], path: Path) -> tuple[lis
         if it is None or st is None:
             continue
         value = {"shown": 1.0, "partly": 0.5, "not_shown": 0.0}[r["label"]]
-        out.append(Pair(r["evidence"], getattr(st.text, it.lang) or st.text.kk, value, "claim"))
+        out.append(Pair(r["evidence"], st.text.get(it.lang), value, "claim"))
         owners.append(r["item"])
     return out, owners
 

@@ -97,7 +97,7 @@ class EvidenceJudge:
             self._tok = _E5Tokenizer(folder)
         self._run = _OnnxRunner(folder, settings.threads, self.adapter.onnx_file.removeprefix("onnx/"),
                                 settings.e5_spinning is not False)
-        self.id = f"{self.adapter.name}-{self.adapter.sha256[:8]}"
+        self.id = self.adapter.tag
         log.debug("evidence judge %s ready in %.2f s", self.id, time.perf_counter() - t0)
 
     def logits(self, sentences: Sequence[str], statements: Sequence[str]) -> np.ndarray:

@@ -37,7 +37,7 @@ from matcher.standard.contrast import ContrastLine, load_contrast
 from matcher.standard.curate import statements
 from matcher.standard.schema import Occupation, Standard, Statement
 from matcher.standard.titles import TitleLexicon, load_titles
-from matcher.text import Segment, is_evidence, prepare_segments, strip_pii
+from matcher.text import Segment, is_evidence, prepare_segments, quote, strip_pii
 from matcher.text.morphology import default_normaliser
 
 __all__ = ["Kind", "Matcher"]
@@ -368,7 +368,7 @@ class Matcher:
             langs[seg.lang] += len(seg.text)
         language = max(("kk", "ru", "en"), key=lambda lang: langs.get(lang, 0))
         # evidence is quoted as the person wrote it (PII still removed), not as expanded for the encoder
-        quotes = [" ".join(strip_pii(text[g.start : g.end]).split()) or g.text for g in segs]
+        quotes = [quote(text, g) for g in segs]
         scores = [x for x, _, _ in ranked]
         cal = self.calibration
         in_scope, p_scope = cal.in_scope(self._scope_features(sc, support, ranked)) if cal else (True, None)
@@ -404,11 +404,9 @@ class Matcher:
                        if shown[self.row_of[st.id]]})
         todo = [i for i in rows if (i, int(best[i])) not in sc.judged]
         if todo:
-            texts = []
-            for i in todo:
-                lang = sc.segments[int(best[i])].lang
-                texts.append(getattr(self.rows[i].text, lang if lang in ("kk", "ru", "en") else "kk") or
-                             self.rows[i].text.kk)
+            langs = [sc.segments[int(best[i])].lang for i in todo]
+            texts = [self.rows[i].text.get(lang if lang in ("kk", "ru", "en") else "kk")
+                     for i, lang in zip(todo, langs, strict=True)]
             p = self.judge.probabilities([quotes[int(best[i])] for i in todo], texts)
             sc.judged.update({(i, int(best[i])): float(x) for i, x in zip(todo, p, strict=True)})
         return {i: sc.judged[(i, int(best[i]))] for i in rows}

@@ -5,7 +5,7 @@
 from matcher.text.abbreviations import ABBREVIATIONS, expand_abbreviations
 from matcher.text.language import Lang, detect_language, get_nlp
 from matcher.text.pii import strip_pii
-from matcher.text.segments import Segment, is_evidence, prepare_segments, segment
+from matcher.text.segments import Segment, is_evidence, prepare_segments, quote, segment
 
 __all__ = ["ABBREVIATIONS", "Lang", "Segment", "detect_language", "expand_abbreviations", "get_nlp", "is_evidence",
-           "prepare_segments", "segment", "strip_pii"]
+           "prepare_segments", "quote", "segment", "strip_pii"]

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from matcher.text.abbreviations import expand_abbreviations
 from matcher.text.language import detect_language, get_nlp
-from matcher.text.pii import _contact_only, _offset_mapper, _pii_spans, _replace_spans, _to_original
+from matcher.text.pii import _contact_only, _offset_mapper, _pii_spans, _replace_spans, _to_original, strip_pii
 
 MIN_WORD_CHARS = 3  # segments with fewer word characters are dropped
 MIN_WORDS = 3  # shorter sentence/cell fragments are merged into a neighbour on the same line
@@ -50,6 +50,12 @@ _NOT_EVIDENCE_RE = re.compile(
     r")\b[^!?]{0,200}$"
 )
 _HEADING_WORDS = 4  # a line of at most this many words that ends in ':' or has no verb-like length is a heading
+
+
+def quote(text: str, seg: Segment) -> str:
+    """The segment as a result quotes it: the person's own words from ``text`` (not as expanded for the encoder),
+    personal data removed, whitespace collapsed; the segment's text if nothing is left."""
+    return " ".join(strip_pii(text[seg.start : seg.end]).split()) or seg.text
 
 
 def is_evidence(text: str) -> bool:
