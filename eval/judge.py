@@ -15,8 +15,13 @@ Pairs (sentence, statement), the statement in the sentence's language:
   label 0.6 (``--covered-label``; such a sentence really shows the statement about that often), so that the real
   texts' style is on both sides of the decision.
 
-The hand-checked dev claims (``eval/data/claims_dev.jsonl``) are never trained on: they measure the judge (ROC AUC,
-precision at its threshold) and choose the threshold, the lowest at which the dev claims above it are at least
+* the hand-checked dev claims (``eval/data/claims_dev.jsonl``) of the training fold: labelled 1 (shown), 0.5
+  (partly) or 0 (not shown), each ``--claim-repeat`` times, since they are the only pairs that say what a real
+  quoted sentence shows.
+
+The dev texts are split by item (``fold``: a digest of the item id, one in ``--val-every``) into a training fold
+and a validation fold. Nothing of a validation text is trained on; its hand-checked claims measure the judge (ROC
+AUC, precision at its threshold) and choose the threshold, the lowest at which the claims above it are at least
 ``--precision`` shown. The held-out claims (``claims_test.jsonl``) are not read here.
 
 LoRA (rank 8) on every linear layer of the 12 layers, one linear unit on the mean of the last hidden states, binary
@@ -57,7 +62,13 @@ class Pair:
     sentence: str
     statement: str
     label: float
-    origin: str  # "paraphrase", "hard", "other-card", "dev-missing", "dev-ood", "claim"
+    origin: str  # "paraphrase", "hard", "other-card", "dev-missing", "dev-covered", "dev-ood", "claim"
+
+
+def fold(item_id: str, every: int) -> bool:
+    """True for the validation fold: one dev text in ``every``, by a digest of its id (stable across runs and
+    machines, independent of the files' order)."""
+    return int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % every == 0
 
 
 def paraphrase_pairs(m: Matcher, rng: random.Random, hard: int = 2) -> list[Pair]:
@@ -182,7 +193,8 @@ def choose_threshold(curve: list[dict], precision: float, min_kept: int = 10) ->
 
 
 def train(folder: Path, tok, pairs: list[Pair], epochs: float, lr: float, batch: int, seed: int,  # noqa: ANN001
-          threads: int, log=print):  # noqa: ANN001, ANN201 - (bert, head)
+          threads: int, log=print, depth: int = 0):  # noqa: ANN001, ANN201 - (bert, head)
+    """LoRA and the output unit trained on ``pairs``; ``depth``: only the first that many layers (0: all)."""
     import torch
     from peft import LoraConfig, inject_adapter_in_model
     from transformers import AutoModel
@@ -190,7 +202,8 @@ def train(folder: Path, tok, pairs: list[Pair], epochs: float, lr: float, batch:
     torch.manual_seed(seed)
     if threads:
         torch.set_num_threads(threads)
-    bert = AutoModel.from_pretrained(str(folder), local_files_only=True)
+    extra = {"num_hidden_layers": depth} if depth else {}
+    bert = AutoModel.from_pretrained(str(folder), local_files_only=True, **extra)
     bert.requires_grad_(False)
     inject_adapter_in_model(LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05, target_modules=finetune.TARGET_REGEX,
                                        bias="none"), bert)
@@ -254,10 +267,12 @@ def predict(bert, head, tok, pairs: list[Pair]) -> np.ndarray:  # noqa: ANN001
     return out
 
 
-def factors(bert, head) -> dict[str, np.ndarray]:  # noqa: ANN001
+def factors(bert, head, depth: int = 0) -> dict[str, np.ndarray]:  # noqa: ANN001
     out = finetune.lora_factors(bert)
     out[HEAD[0]] = head.weight.detach().float().numpy().ravel().copy()
     out[HEAD[1]] = head.bias.detach().float().numpy().ravel().copy()
+    if depth:  # the ONNX graph stops after these layers (models/onnx_graph.py); in the digest, like every factor
+        out["depth"] = np.array([depth], dtype=np.float32)
     return out
 
 
@@ -273,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precision", type=float, default=0.85, help="dev claim precision the threshold must reach")
     ap.add_argument("--covered-label", type=float, default=0.6, help="soft label of a covered statement's sentence")
     ap.add_argument("--max-pairs", type=int, default=0, help="train on a sample (0: all)")
+    ap.add_argument("--val-every", type=int, default=3, help="one dev text in N is the validation fold")
+    ap.add_argument("--claim-repeat", type=int, default=3, help="times each training-fold claim is seen per epoch")
+    ap.add_argument("--depth", type=int, default=0, help="use only the first N of e5's 12 layers (0: all)")
     ap.add_argument("--out", type=Path, default=finetune.ADAPTERS)
     args = ap.parse_args(argv)
     settings = get_settings()
@@ -281,22 +299,27 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     m = Matcher.create(settings)
     items = [it for f in DEV for it in load_items(locations.eval_data_dir() / f)]
+    held = [it for it in items if fold(it.id, args.val_every)]
+    kept = [it for it in items if not fold(it.id, args.val_every)]
     claims_path = CLAIMS[0]
-    exclude = {(r["item"], r["statement_id"]) for r in map(json.loads, claims_path.read_text("utf-8").splitlines())}
+    exclude = {(r["item"], r["statement_id"]) for r in map(json.loads, filter(str.strip, claims_path.read_text(
+        "utf-8").splitlines()))}
     t0 = time.perf_counter()
-    pairs = paraphrase_pairs(m, rng, args.hard) + dev_pairs(m, items, exclude, args.covered_label)
-    val, _ = claim_pairs(m, {it.id: it for it in items}, claims_path)
+    taught, _ = claim_pairs(m, {it.id: it for it in kept}, claims_path)
+    pairs = (paraphrase_pairs(m, rng, args.hard) + dev_pairs(m, kept, exclude, args.covered_label)
+             + taught * args.claim_repeat)
+    val, _ = claim_pairs(m, {it.id: it for it in held}, claims_path)
     counts: dict[str, int] = {}
     for p in pairs:
         counts[p.origin] = counts.get(p.origin, 0) + 1
-    print(f"{len(pairs)} training pairs {counts} ({time.perf_counter() - t0:.0f} s); {len(val)} dev claims",
-          file=sys.stderr)
+    print(f"{len(pairs)} training pairs {counts} ({time.perf_counter() - t0:.0f} s); {len(val)} validation "
+          f"claims of {len(held)} dev texts", file=sys.stderr)
     if args.max_pairs and len(pairs) > args.max_pairs:
         pairs = rng.sample(pairs, args.max_pairs)
     folder = m.encoder.folder
     tok = m.encoder._tok
     bert, head, stats = train(folder, tok, pairs, args.epochs, args.lr, args.batch, args.seed, args.threads,
-                              log=lambda s: print(s, file=sys.stderr))
+                              log=lambda s: print(s, file=sys.stderr), depth=args.depth)
     p = predict(bert, head, tok, val)
     v = np.array([x.label for x in val])
     curve = precision_curve(p, v)
@@ -305,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         "name": args.name, "kind": "evidence judge (cross-encoder)", "base_model": folder.name,
         "config": {k: (str(x) if isinstance(x, Path) else x) for k, x in vars(args).items()},
         "training_pairs": counts, "training": stats,
-        "dev_claims": {"n": len(val), "shown": int((v == 1).sum()), "partly": int((v == 0.5).sum()),
+        "dev_claims": {"fold": f"items with sha256(id) % {args.val_every} == 0 ({len(held)} texts)",
+                       "trained_on": len(taught), "n": len(val), "shown": int((v == 1).sum()),
+                       "partly": int((v == 0.5).sum()),
                        "roc_auc_shown": round(roc_auc(p, (v == 1).astype(int)), 4),
                        "roc_auc_shown_or_partly": round(roc_auc(p, (v > 0).astype(int)), 4), "curve": curve},
         "threshold": threshold,
@@ -317,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.name}.safetensors"
-    save_file(factors(bert, head), str(path), metadata={"name": args.name, "rank": "8"})
+    save_file(factors(bert, head, args.depth), str(path), metadata={"name": args.name, "rank": "8"})
     report["artefact"] = path.name
     report["artefact_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     report["artefact_bytes"] = path.stat().st_size

